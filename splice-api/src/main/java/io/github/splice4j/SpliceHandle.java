@@ -1,0 +1,63 @@
+package io.github.splice4j;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running (or finished) splice. Thread-safe: every method may be called from any thread.
+ *
+ * <p>While the splice runs, the library owns both channels: do not read, write, register or
+ * reconfigure them until {@link #completion()} is done. After completion both channels are open
+ * (unless the splice ended because one was closed, or through {@link #close()}) and in the
+ * blocking mode they had before the splice.
+ */
+public interface SpliceHandle extends AutoCloseable {
+
+    /** The name of the backend moving the bytes: {@code "linux"}, {@code "bsd"} or {@code "nio"}. */
+    String backend();
+
+    /** The directions of this splice: {@code FORWARD}, and {@code REVERSE} if bidirectional. */
+    Set<Direction> directions();
+
+    /** Bytes delivered so far over all directions; live while the splice runs, final after. */
+    long bytesSpliced();
+
+    /**
+     * Bytes delivered so far in {@code direction}; live while the splice runs, final after.
+     *
+     * @throws IllegalArgumentException if this splice has no such direction (REVERSE of a
+     *     unidirectional splice)
+     */
+    long bytesSpliced(Direction direction);
+
+    /**
+     * A future completed with the result once every direction has ended, after both channels have
+     * been handed back (blocking mode restored). It never completes exceptionally: failures are
+     * reported per direction as {@link SpliceEnd#ERROR}. Each call returns a new future that
+     * mirrors the splice, so completing or cancelling it has no effect on the splice. Dependent
+     * actions added without an executor may run on the library's event-loop thread: keep them
+     * short and non-blocking, or use the {@code ...Async} variants.
+     */
+    CompletableFuture<SpliceResult> completion();
+
+    /** Whether every direction has ended and the channels were handed back. */
+    boolean isDone();
+
+    /**
+     * Stops every direction that is still running; each ends {@link SpliceEnd#UNSPLICED}. Bytes
+     * already taken from a source are delivered first; bytes not yet taken stay in the source.
+     * Returns at once; {@link #completion()} is done when the channels are handed back (open and
+     * in their original blocking mode). Calling it again, or after completion, has no effect.
+     */
+    void unsplice();
+
+    /**
+     * Unsplices and closes both channels. Bytes already taken from a source are written if the
+     * drain accepts them without waiting; the rest is dropped with the connection. Unless called
+     * on a splice4j event-loop thread (from a completion callback, say), it returns after the
+     * splice completed and both channels are closed. Calling it again, or after completion, only
+     * makes sure both channels are closed.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,150 @@
+package io.github.splice4j;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a splice runs: a byte limit and an idle timeout per direction, and whether end of stream is
+ * forwarded. Immutable and validated when built; the same options may serve any number of
+ * splices.
+ *
+ * <pre>{@code
+ * SpliceOptions options = SpliceOptions.builder()
+ *     .maxBytes(contentLength)
+ *     .idleTimeout(Duration.ofSeconds(30))
+ *     .build();
+ * }</pre>
+ */
+public final class SpliceOptions {
+
+    private static final SpliceOptions DEFAULTS = new SpliceOptions(0, Duration.ZERO, true);
+
+    private final long maxBytes;
+    private final Duration idleTimeout;
+    private final boolean shutdownOnEof;
+
+    private SpliceOptions(long maxBytes, Duration idleTimeout, boolean shutdownOnEof) {
+        this.maxBytes = maxBytes;
+        this.idleTimeout = idleTimeout;
+        this.shutdownOnEof = shutdownOnEof;
+    }
+
+    /** No byte limit, no idle timeout, end of stream forwarded. */
+    public static SpliceOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The most bytes each direction delivers before it ends {@link SpliceEnd#MAX_BYTES}; 0 means
+     * unlimited. Bytes beyond the limit stay unread in the source.
+     */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /**
+     * How long a direction may move no byte before it ends {@link SpliceEnd#IDLE_TIMEOUT};
+     * {@link Duration#ZERO} means never. Each direction has its own timer.
+     */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /**
+     * Whether a direction whose source reaches end of stream shuts down the drain's output once
+     * every byte was delivered, so the drain's peer sees end of stream too (half-close).
+     */
+    public boolean shutdownOnEof() {
+        return shutdownOnEof;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SpliceOptions
+                && ((SpliceOptions) o).maxBytes == maxBytes
+                && ((SpliceOptions) o).idleTimeout.equals(idleTimeout)
+                && ((SpliceOptions) o).shutdownOnEof == shutdownOnEof;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxBytes, idleTimeout, shutdownOnEof);
+    }
+
+    @Override
+    public String toString() {
+        return "SpliceOptions{maxBytes=" + (maxBytes == 0 ? "unlimited" : maxBytes)
+                + ", idleTimeout=" + (idleTimeout.isZero() ? "none" : idleTimeout)
+                + ", shutdownOnEof=" + shutdownOnEof + '}';
+    }
+
+    /**
+     * Builds {@link SpliceOptions}. Values are checked together in {@link #build()}, which names
+     * the offending value. Not thread-safe; each {@code build()} returns an independent,
+     * immutable snapshot.
+     */
+    public static final class Builder {
+        private long maxBytes;
+        private Duration idleTimeout = Duration.ZERO;
+        private boolean shutdownOnEof = true;
+
+        private Builder() {
+        }
+
+        /**
+         * The byte limit per direction; 0 (the default) means unlimited. Must not be negative;
+         * {@link Long#MAX_VALUE} is as good as unlimited.
+         */
+        public Builder maxBytes(long maxBytes) {
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        /**
+         * The idle timeout per direction; {@link Duration#ZERO} (the default) means none. Must not
+         * be negative, and must fit in a {@code long} of nanoseconds (about 292 years).
+         *
+         * @throws NullPointerException if {@code idleTimeout} is null
+         */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+            return this;
+        }
+
+        /** Whether end of stream on a source shuts down the drain's output; default true. */
+        public Builder shutdownOnEof(boolean shutdownOnEof) {
+            this.shutdownOnEof = shutdownOnEof;
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException naming the value, if {@code maxBytes} is negative or
+         *     {@code idleTimeout} is negative or overflows a long of nanoseconds
+         */
+        public SpliceOptions build() {
+            if (maxBytes < 0) {
+                throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+            }
+            if (idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
+            }
+            try {
+                idleTimeout.toNanos();
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("idleTimeout is too large (over Long.MAX_VALUE nanoseconds): "
+                        + idleTimeout, e);
+            }
+            if (maxBytes == 0 && idleTimeout.isZero() && shutdownOnEof) {
+                return DEFAULTS;
+            }
+            return new SpliceOptions(maxBytes, idleTimeout, shutdownOnEof);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+package io.github.splice4j.spi;
+
+import io.github.splice4j.Direction;
+import io.github.splice4j.SpliceEnd;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One direction of a splice: the state machine every backend shares. Confined to the loop thread
+ * but for {@link #delivered}, which any thread may read.
+ *
+ * <p>For a {@link CopyTransfer} the pump alternates: flush what is pending, and only when
+ * nothing is pending take at most the bytes left under the limit. So a direction never holds
+ * more than one fill, never reads past its limit, and stops reading while its drain is full
+ * (back-pressure reaches the source's peer through TCP).
+ */
+final class Flow {
+
+    /** Fills per readiness event before yielding to other splices on the loop. */
+    private static final int ROUNDS = 16;
+    /** Idle timeouts are capped here (about 73 years) so deadline arithmetic cannot overflow. */
+    private static final long MAX_IDLE_NANOS = Long.MAX_VALUE / 4;
+
+    private static volatile boolean loggedFallback;
+
+    final Session session;
+    final Direction direction;
+    final SocketChannel source;
+    final SocketChannel drain;
+    private final long max;
+    private final long idleNanos;
+
+    private CopyTransfer copy;
+    private KernelTransfer kernel;
+    private long taken;
+    volatile long delivered;
+    private long lastActivity;
+    long deadline;
+    /** Why the direction will end once nothing is pending; null while it runs. */
+    private SpliceEnd stopping;
+    SpliceEnd end;
+    IOException error;
+    boolean wantRead;
+    boolean wantWrite;
+
+    Flow(Session session, Direction direction, SocketChannel source, SocketChannel drain) {
+        this.session = session;
+        this.direction = direction;
+        this.source = source;
+        this.drain = drain;
+        this.max = session.options.maxBytes();
+        this.idleNanos = Math.min(session.options.idleTimeout().toNanos(), MAX_IDLE_NANOS);
+    }
+
+    boolean isKernel() {
+        return kernel != null;
+    }
+
+    /** On the loop, after registration: creates the transfer and arms the idle timer. */
+    void open() throws IOException {
+        Transfer t = session.backend.provider().newTransfer(source, drain, session.options);
+        if (t instanceof KernelTransfer) {
+            kernel = (KernelTransfer) t;
+            wantRead = true;  // the source turns readable when the kernel ends the splice
+        } else {
+            copy = (CopyTransfer) t;
+        }
+        if (idleNanos > 0 && (kernel == null || !kernel.kernelIdle())) {
+            lastActivity = System.nanoTime();
+            deadline = lastActivity + idleNanos;
+            session.loop.schedule(this);
+        }
+    }
+
+    void onReadable() {
+        if (kernel != null) {
+            pollKernel();
+        } else {
+            pump();
+        }
+    }
+
+    /** Moves bytes until the source is empty, the drain is full, or the round budget is spent. */
+    void pump() {
+        if (end != null || copy == null) {
+            return;
+        }
+        boolean moved = false;
+        try {
+            int rounds = ROUNDS;
+            while (true) {
+                if (copy.pending() > 0) {
+                    long w = copy.flush();
+                    if (w > 0) {
+                        delivered += w;
+                        moved = true;
+                    }
+                    if (copy.pending() > 0) {
+                        wantWrite = true;
+                        wantRead = false;
+                        break;
+                    }
+                }
+                wantWrite = false;
+                if (stopping != null) {
+                    finish(stopping);
+                    break;
+                }
+                long room = max == 0 ? Long.MAX_VALUE : max - taken;
+                if (room == 0) {
+                    finish(SpliceEnd.MAX_BYTES);
+                    break;
+                }
+                if (--rounds < 0) {
+                    wantRead = true;  // level-triggered: the selector comes straight back
+                    break;
+                }
+                long r;
+                try {
+                    r = copy.fill(room);
+                } catch (TransferUnsupportedException e) {
+                    if (taken != 0 || !fallBack(e)) {
+                        throw e;
+                    }
+                    continue;
+                }
+                if (r < 0) {
+                    stopping = SpliceEnd.EOF;
+                    wantRead = false;
+                } else if (r == 0) {
+                    wantRead = true;
+                    break;
+                } else {
+                    taken += r;
+                    moved = true;
+                }
+            }
+        } catch (IOException e) {
+            fail(e, true);
+        }
+        if (moved && idleNanos > 0) {
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    private boolean fallBack(TransferUnsupportedException why) throws IOException {
+        CopyTransfer nio = Backends.fallbackTransfer(source, drain, session.options);
+        if (nio == null) {
+            return false;
+        }
+        copy.release();
+        copy = nio;
+        if (!loggedFallback) {
+            loggedFallback = true;
+            Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()
+                    + " cannot splice these sockets (" + why.getMessage() + "); copying them with nio instead");
+        }
+        return true;
+    }
+
+    private void pollKernel() {
+        if (end != null) {
+            return;
+        }
+        try {
+            SpliceEnd why = kernel.ended();
+            if (why != null) {
+                delivered = kernel.transferred();
+                finish(why);
+            }
+        } catch (IOException e) {
+            fail(e, true);
+        }
+    }
+
+    /** On the loop: updates the live count of a kernel transfer. */
+    void refresh() {
+        if (kernel != null && end == null) {
+            try {
+                long n = kernel.transferred();
+                if (n != delivered) {
+                    delivered = n;
+                    lastActivity = System.nanoTime();
+                }
+            } catch (IOException e) {
+                // the end will be seen through readability; the old count stands until then
+            }
+        }
+    }
+
+    /** The idle timer fired at {@code now}: re-arm if bytes moved since, else end. */
+    void onTimer(long now) {
+        if (end != null) {
+            return;
+        }
+        refresh();
+        long due = lastActivity + idleNanos;
+        if (due - now > 0) {
+            deadline = due;
+            session.loop.schedule(this);
+            return;
+        }
+        try {
+            if (kernel != null) {
+                kernel.stop();
+                delivered = kernel.transferred();
+            } else if (copy.pending() > 0) {
+                delivered += copy.flush();  // last chance for bytes already taken
+            }
+            finish(SpliceEnd.IDLE_TIMEOUT);
+        } catch (IOException e) {
+            fail(e, true);
+        }
+        session.updateInterest();
+    }
+
+    /** Stops taking bytes; pending ones are still delivered unless the splice is being closed. */
+    void unsplice(boolean closing) {
+        if (end != null) {
+            return;
+        }
+        try {
+            if (kernel != null) {
+                kernel.stop();
+                delivered = kernel.transferred();
+                finish(SpliceEnd.UNSPLICED);
+            } else if (closing) {
+                if (copy.pending() > 0) {
+                    delivered += copy.flush();
+                }
+                finish(SpliceEnd.UNSPLICED);
+            } else {
+                stopping = SpliceEnd.UNSPLICED;
+                pump();
+            }
+        } catch (IOException e) {
+            fail(e, true);
+        }
+    }
+
+    /** Ends this direction with ERROR; with {@code spread}, the other direction too. */
+    void fail(IOException e, boolean spread) {
+        if (end != null) {
+            return;
+        }
+        error = Errors.named(direction == Direction.FORWARD ? "splice forward" : "splice reverse", e);
+        try {
+            if (kernel != null) {
+                kernel.stop();
+                delivered = kernel.transferred();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // already failing; the count stays the last one seen
+        }
+        end(SpliceEnd.ERROR);
+        Flow other = session.other(this);
+        if (spread && other != null && other.end == null) {
+            other.peerFailed(error);
+        }
+    }
+
+    /** The other direction failed: deliver what can go without waiting, then end with its error. */
+    private void peerFailed(IOException e) {
+        try {
+            if (copy != null && copy.pending() > 0) {
+                delivered += copy.flush();
+            }
+        } catch (IOException ignored) {
+            // the connection is going down anyway
+        }
+        fail(e, false);
+    }
+
+    /** Ends a direction that ran to a normal end: forwards EOF if asked, then releases. */
+    private void finish(SpliceEnd why) {
+        if (why == SpliceEnd.EOF && session.options.shutdownOnEof()) {
+            try {
+                drain.shutdownOutput();
+            } catch (IOException e) {
+                fail(e, true);
+                return;
+            }
+        }
+        end(why);
+    }
+
+    private void end(SpliceEnd why) {
+        end = why;
+        wantRead = false;
+        wantWrite = false;
+        if (idleNanos > 0) {
+            session.loop.unschedule(this);
+        }
+        Transfer t = kernel != null ? kernel : copy;
+        if (t != null) {
+            try {
+                t.release();
+            } catch (RuntimeException e) {
+                Backends.LOG.log(Level.WARNING, "splice4j: release failed", e);
+            }
+        }
+        session.flowEnded();
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.splice4j.spi;
+
+import io.github.splice4j.SpliceOptions;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A backend, found with {@link java.util.ServiceLoader}. A provider says what it is called, how
+ * it ranks, whether it works here, and how to move the bytes of one direction; the shared
+ * {@link SpliceEngine} does everything else (validation, event loops, timers, byte limits,
+ * end of stream, unsplice, completion), so every backend has the same semantics.
+ *
+ * <p>Implementations need a public no-argument constructor and must be cheap to construct:
+ * the probe runs later, once, through {@link #probe()}.
+ */
+public abstract class SpliceProvider {
+
+    /** Priority of the kernel-splicing backends ({@code linux}, {@code bsd}). */
+    public static final int NATIVE_PRIORITY = 100;
+    /** Priority of the pure-Java copy backend ({@code nio}). */
+    public static final int FALLBACK_PRIORITY = 0;
+
+    /** The backend's name: lower case, stable, used by {@code splice4j.backend}. */
+    public abstract String name();
+
+    /** Higher wins among available backends; ties are broken by name. */
+    public abstract int priority();
+
+    /**
+     * Checks, by really calling what the backend needs, whether it works on this machine and
+     * JVM. Called once; the result is kept.
+     *
+     * @return null if the backend is available, else the reason it is not
+     */
+    public abstract Throwable probe();
+
+    /**
+     * Creates the byte mover for one direction, {@code source} to {@code drain}. Called on the
+     * event-loop thread that owns both channels (registered with its selector, non-blocking),
+     * before any byte of this direction moves. Raw-descriptor system calls on the channels are
+     * safe only on that thread, while the engine holds the registration.
+     *
+     * @param options the options of the splice; the engine enforces them for a
+     *     {@link CopyTransfer}, a {@link KernelTransfer} passes them to the kernel
+     * @throws IOException if the direction cannot be set up; the splice then ends with ERROR
+     */
+    public abstract Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options)
+            throws IOException;
+
+    @Override
+    public String toString() {
+        return name() + " (priority " + priority() + ')';
+    }
+}

@@ -1,0 +1,17 @@
+package io.github.splice4j.spi;
+
+import java.io.IOException;
+
+/**
+ * Thrown by {@link CopyTransfer#fill(long)} before any byte moved, when the kernel refuses this
+ * pair of sockets (splice(2) answering EINVAL or ENOSYS): the engine then moves this direction
+ * with the nio copy instead of failing.
+ */
+public final class TransferUnsupportedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the exception; {@code message} names the call and errno. */
+    public TransferUnsupportedException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * splice4j: splices two socket channels, in the kernel where it can.
+ * {@code io.github.splice4j} is the API; {@code io.github.splice4j.spi} is for backends.
+ */
+module io.github.splice4j {
+    exports io.github.splice4j;
+    exports io.github.splice4j.spi;
+    uses io.github.splice4j.spi.SpliceProvider;
+}
