@@ -55,8 +55,9 @@ public interface SpliceHandle extends AutoCloseable {
      * Unsplices and closes both channels. Bytes already taken from a source are written if the
      * drain accepts them without waiting; the rest is dropped with the connection. Unless called
      * on a splice4j event-loop thread (from a completion callback, say), it returns after the
-     * splice completed and both channels are closed. Calling it again, or after completion, only
-     * makes sure both channels are closed.
+     * splice completed and both channels are closed. Calling it again has no effect; calling it
+     * after completion has no effect either (the channels were handed back and stay open: the
+     * application may still be using them, e.g. after {@link SpliceEnd#MAX_BYTES}).
      */
     @Override
     void close();

@@ -1,6 +1,7 @@
 package io.github.splice4j;
 
 import java.io.IOException;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
@@ -50,7 +51,7 @@ public final class SpliceResult {
 
     /** The directions of the splice: {@code FORWARD}, and {@code REVERSE} if bidirectional. */
     public Set<Direction> directions() {
-        return ends.keySet();
+        return Collections.unmodifiableSet(ends.keySet());
     }
 
     /**

@@ -32,8 +32,19 @@ public final class Backends {
 
     private static volatile List<Backend> found;
     private static volatile String loggedChoice;
+    private static volatile ClassLoader discoveryLoader = Backends.class.getClassLoader();
 
     private Backends() {
+    }
+
+    /**
+     * Test hook: forgets the backends found and the choice logged; the next use discovers them
+     * again through {@code classLoader}.
+     */
+    static synchronized void reset(ClassLoader classLoader) {
+        discoveryLoader = classLoader;
+        found = null;
+        loggedChoice = null;
     }
 
     /** Every backend found, highest priority first. */
@@ -68,7 +79,9 @@ public final class Backends {
             String name = forced.trim();
             for (Backend b : all) {
                 if (b.name().equals(name)) {
-                    logChoice(b, "forced by -D" + PROPERTY + "=" + name, all);
+                    if (b.isAvailable()) {
+                        logChoice(b, "forced by -D" + PROPERTY + "=" + name, all);
+                    }
                     return b;
                 }
             }
@@ -155,7 +168,7 @@ public final class Backends {
 
     private static List<Backend> discover() {
         List<Backend> list = new ArrayList<>();
-        ServiceLoader<SpliceProvider> loader = ServiceLoader.load(SpliceProvider.class, Backends.class.getClassLoader());
+        ServiceLoader<SpliceProvider> loader = ServiceLoader.load(SpliceProvider.class, discoveryLoader);
         Iterator<SpliceProvider> it = loader.iterator();
         while (true) {
             SpliceProvider p;

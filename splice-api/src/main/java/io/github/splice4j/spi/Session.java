@@ -338,13 +338,19 @@ final class Session implements SpliceHandle {
     @Override
     public void close() {
         if (done.isDone()) {
-            return;
+            return;  // CONTRACT 3.9: no effect after completion; the channels are the application's again
         }
         if (stop.getAndSet(CLOSING) != CLOSING) {
             loop.execute(this::stopOnLoop);
         }
+        // The loop closes the channels when it hands back a CLOSING splice, but the splice may
+        // complete just before it sees the request; closing here too keeps the promise either way.
+        CompletableFuture<Void> closed = done.thenRun(() -> {
+            closeQuietly(a);
+            closeQuietly(b);
+        });
         if (!SpliceEngine.isLoopThread()) {
-            done.join();
+            closed.join();
         }
     }
 
