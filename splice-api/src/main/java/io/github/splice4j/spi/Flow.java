@@ -37,6 +37,10 @@ final class Flow {
     volatile long delivered;
     private long lastActivity;
     long deadline;
+    /** Whether the engine keeps the idle timer (the kernel does not). */
+    private boolean engineIdle;
+    /** A kernel transfer's polling interval (see KernelTransfer#pollNanos); 0 = not polled. */
+    private long pollNanos;
     /** Why the direction will end once nothing is pending; null while it runs. */
     private SpliceEnd stopping;
     SpliceEnd end;
@@ -62,20 +66,29 @@ final class Flow {
         Transfer t = session.backend.provider().newTransfer(source, drain, session.options);
         if (t instanceof KernelTransfer) {
             kernel = (KernelTransfer) t;
-            wantRead = true;  // the source turns readable when the kernel ends the splice
+            // the source turns readable when the kernel ends the splice, unless the transfer says so itself
+            wantRead = !kernel.reportsReadable(() -> session.loop.execute(this::onReported));
+            pollNanos = Math.max(0, kernel.pollNanos());
         } else {
             copy = (CopyTransfer) t;
         }
-        if (idleNanos > 0 && (kernel == null || !kernel.kernelIdle())) {
+        engineIdle = idleNanos > 0 && (kernel == null || !kernel.kernelIdle());
+        if (engineIdle || pollNanos > 0) {
             lastActivity = System.nanoTime();
-            deadline = lastActivity + idleNanos;
+            deadline = nextCheck(lastActivity);
             session.loop.schedule(this);
         }
     }
 
+    /** The next timer deadline: the idle deadline, or the next poll if that comes first. */
+    private long nextCheck(long now) {
+        long due = lastActivity + idleNanos;
+        return pollNanos > 0 && (!engineIdle || due - (now + pollNanos) > 0) ? now + pollNanos : due;
+    }
+
     void onReadable() {
         if (kernel != null) {
-            pollKernel();
+            pollKernel(false);
         } else {
             pump();
         }
@@ -159,12 +172,20 @@ final class Flow {
         return true;
     }
 
-    private void pollKernel() {
+    /** A kernel transfer reported its source readable (KernelTransfer#reportsReadable). */
+    private void onReported() {
+        if (end == null && session.checkOpen()) {
+            pollKernel(false);
+            session.updateInterest();
+        }
+    }
+
+    private void pollKernel(boolean polled) {
         if (end != null) {
             return;
         }
         try {
-            SpliceEnd why = kernel.ended();
+            SpliceEnd why = polled ? kernel.polled() : kernel.ended();
             if (why != null) {
                 delivered = kernel.transferred();
                 finish(why);
@@ -195,10 +216,20 @@ final class Flow {
             return;
         }
         refresh();
+        if (pollNanos > 0) {
+            pollKernel(true);
+            if (end != null) {
+                session.updateInterest();
+                return;
+            }
+            pollNanos = Math.max(0, kernel.pollNanos());
+        }
         long due = lastActivity + idleNanos;
-        if (due - now > 0) {
-            deadline = due;
-            session.loop.schedule(this);
+        if (!engineIdle || due - now > 0) {
+            if (engineIdle || pollNanos > 0) {
+                deadline = nextCheck(now);
+                session.loop.schedule(this);
+            }
             return;
         }
         try {
@@ -289,7 +320,7 @@ final class Flow {
         end = why;
         wantRead = false;
         wantWrite = false;
-        if (idleNanos > 0) {
+        if (idleNanos > 0 || pollNanos > 0) {
             session.loop.unschedule(this);
         }
         Transfer t = kernel != null ? kernel : copy;

@@ -31,4 +31,41 @@ public abstract non-sealed class KernelTransfer extends Transfer {
      * not, the engine keeps the timer by watching {@link #transferred()}.
      */
     public abstract boolean kernelIdle();
+
+    /**
+     * Lets the transfer say when its source turns readable, for a kernel whose readiness the
+     * selector cannot see (the simulated kernel the bsd backend's tests run on). If this returns
+     * true, the engine does not watch the source; each call of {@code readable}, from any thread
+     * and any number of times, counts as the source turning readable, and the engine then calls
+     * {@link #ended()} on its loop. Called once, on the loop, right after the transfer was created.
+     *
+     * @return false (the default): the engine watches the source with its selector
+     */
+    public boolean reportsReadable(Runnable readable) {
+        return false;
+    }
+
+    /**
+     * How long the engine may go without checking this transfer when no event comes: it then
+     * reads {@link #transferred()} (bytes moved since restart the idle timer) and calls
+     * {@link #polled()}. For kernels that can end a splice without making the source readable
+     * (FreeBSD at {@code sp_max} with nothing more to read). Asked when the direction opens and
+     * again after every check, so a transfer may poll faster while bytes move.
+     *
+     * @return nanoseconds until the next check; 0 (the default) means never
+     */
+    public long pollNanos() {
+        return 0;
+    }
+
+    /**
+     * Whether the kernel ended the splice in a way the source's readability does not show; called
+     * on the loop every {@link #pollNanos()}, right after {@link #transferred()}.
+     *
+     * @return null (the default) if it still runs or cannot tell, else why it ended
+     * @throws IOException if the splice ended with an error
+     */
+    public SpliceEnd polled() throws IOException {
+        return null;
+    }
 }

@@ -1,0 +1,199 @@
+package io.github.splice4j.bsd;
+
+import io.github.splice4j.SpliceEnd;
+import io.github.splice4j.SpliceOptions;
+import io.github.splice4j.spi.KernelTransfer;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import jnr.constants.platform.Errno;
+
+/**
+ * One direction spliced by the kernel: setsockopt(SO_SPLICE) on the source with the drain, the
+ * byte limit and, where the kernel restarts it on every transfer (OpenBSD), the idle timeout.
+ *
+ * <p>The engine learns of the end from the source turning readable, which the BSDs hold back
+ * while a socket is spliced; SO_ERROR then says why. FreeBSD ends the splice at {@code sp_max}
+ * without setting an error, so the source turns readable only if more bytes wait; there the
+ * engine also polls the byte count ({@link #pollNanos()}), which also keeps its idle timer exact.
+ *
+ * <p>Every call runs on the loop thread that holds the channels' registrations, and touches a
+ * descriptor only while its channel is open: a channel the application closed may already have
+ * given its number to another socket (the kernel dissolves the splice of a closed socket itself).
+ */
+final class BsdTransfer extends KernelTransfer {
+
+    /** The shortest FreeBSD poll interval, while bytes move toward the limit. */
+    static final long MIN_POLL_NANOS = 1_000_000L;
+    /** The longest FreeBSD poll interval with a limit or an idle timeout: keeps the idle end within 100 ms. */
+    static final long LIMIT_POLL_NANOS = 50_000_000L;
+    /** The longest FreeBSD poll interval otherwise: only to notice a drain that failed while idle. */
+    static final long QUIET_POLL_NANOS = 1_000_000_000L;
+
+    private final BsdKernel kernel;
+    private final BsdKernel.Flavor flavor;
+    private final SocketChannel source;
+    private final SocketChannel drain;
+    private final int sourceFd;
+    private final int drainFd;
+    private final long max;
+    private final boolean kernelIdle;
+    private final boolean idleWanted;
+    /** The latest count read from the kernel; the last word once the source is closed. */
+    private long count;
+    private long pollInterval = MIN_POLL_NANOS;
+    private long polledCount;
+    private long polledAt = System.nanoTime();
+
+    private BsdTransfer(BsdKernel kernel, SocketChannel source, SocketChannel drain, int sourceFd, int drainFd,
+            SpliceOptions options) {
+        this.kernel = kernel;
+        this.flavor = kernel.flavor();
+        this.source = source;
+        this.drain = drain;
+        this.sourceFd = sourceFd;
+        this.drainFd = drainFd;
+        this.max = options.maxBytes();
+        this.idleWanted = !options.idleTimeout().isZero();
+        this.kernelIdle = idleWanted && flavor.restartsIdle();
+    }
+
+    /** Splices {@code source} to {@code drain} in the kernel. */
+    static BsdTransfer start(BsdKernel kernel, SocketChannel source, SocketChannel drain, SpliceOptions options)
+            throws IOException {
+        BsdTransfer t = new BsdTransfer(kernel, source, drain, kernel.fd(source), kernel.fd(drain), options);
+        // Long.MAX_VALUE / 4 ns (73 years) is the engine's cap too: no kernel arithmetic overflows
+        long idle = t.kernelIdle ? Math.min(options.idleTimeout().toNanos(), Long.MAX_VALUE / 4) : 0;
+        kernel.spliceOn(t.sourceFd, t.drainFd, t.max, idle);
+        return t;
+    }
+
+    @Override
+    public long transferred() throws IOException {
+        if (source.isOpen()) {
+            count = kernel.splicedBytes(sourceFd);
+        }
+        return count;
+    }
+
+    /** Called when the source turned readable, which it does only once the kernel let go of it. */
+    @Override
+    public SpliceEnd ended() throws IOException {
+        if (!source.isOpen()) {
+            throw new IOException("splice failed with error EBADF: the source was closed");
+        }
+        Errno error = kernel.soError(sourceFd);
+        long n = transferred();
+        if (error != null) {
+            if (isOwnEnd(error)) {
+                return error == Errno.EFBIG ? SpliceEnd.MAX_BYTES : SpliceEnd.IDLE_TIMEOUT;
+            }
+            throw failure("splice", error);
+        }
+        if (max > 0 && n >= max) {
+            return SpliceEnd.MAX_BYTES;  // FreeBSD sets no error at the limit
+        }
+        checkDrain();
+        return SpliceEnd.EOF;
+    }
+
+    /** FreeBSD: the limit may have been reached with nothing more to read, which no event shows. */
+    @Override
+    public SpliceEnd polled() throws IOException {
+        if (max > 0 && count >= max) {
+            unspliceQuietly();  // the kernel dissolves the splice right at the limit; make sure before handing back
+            return SpliceEnd.MAX_BYTES;
+        }
+        checkDrain();
+        return null;
+    }
+
+    /**
+     * Polls on FreeBSD only: with a limit, about when the rate just seen would reach it; otherwise
+     * backing off while nothing moves, to at most {@link #LIMIT_POLL_NANOS} with a limit or idle
+     * timeout and {@link #QUIET_POLL_NANOS} without.
+     */
+    @Override
+    public long pollNanos() {
+        if (flavor.signalsMax()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        long cap = max > 0 || idleWanted ? LIMIT_POLL_NANOS : QUIET_POLL_NANOS;
+        long next;
+        if (max > 0 && count > polledCount) {
+            double nanosPerByte = (double) Math.max(1, now - polledAt) / (count - polledCount);
+            next = (long) Math.min(cap, (max - count) * nanosPerByte);
+        } else {
+            next = pollInterval * 2;
+        }
+        pollInterval = Math.max(MIN_POLL_NANOS, Math.min(cap, next));
+        polledCount = count;
+        polledAt = now;
+        return pollInterval;
+    }
+
+    /**
+     * Unsplices. Not being spliced any more (the kernel ended the splice meanwhile) has no effect:
+     * OpenBSD says EPROTO, FreeBSD ENOTCONN, older OpenBSD nothing or ENOTCONN.
+     */
+    @Override
+    public void stop() throws IOException {
+        if (!source.isOpen()) {
+            return;  // closing the socket dissolves its splice
+        }
+        unspliceQuietly();
+        // an end the kernel recorded meanwhile must not surface in the application's next read
+        Errno pending = kernel.soError(sourceFd);
+        if (pending != null && !isOwnEnd(pending)) {
+            throw failure("splice", pending);
+        }
+    }
+
+    @Override
+    public boolean kernelIdle() {
+        return kernelIdle;
+    }
+
+    @Override
+    public boolean reportsReadable(Runnable readable) {
+        return kernel.reportsReadable(sourceFd, readable);
+    }
+
+    /** Holds nothing of its own: both descriptors belong to the channels. */
+    @Override
+    public void release() {
+        kernel.release(sourceFd);
+    }
+
+    private void unspliceQuietly() throws IOException {
+        try {
+            kernel.unsplice(sourceFd);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EPROTO && e.errno() != Errno.ENOTCONN) {
+                throw e;
+            }
+        }
+    }
+
+    /** Whether {@code error} is how this splice's own limit or idle timeout ended it. */
+    private boolean isOwnEnd(Errno error) {
+        return (error == Errno.EFBIG && max > 0) || (error == Errno.ETIMEDOUT && kernelIdle);
+    }
+
+    /**
+     * A drain whose write failed ends the splice; OpenBSD moves its error to the source, FreeBSD
+     * may leave it on the drain.
+     */
+    private void checkDrain() throws IOException {
+        if (drain.isOpen()) {
+            Errno error = kernel.soError(drainFd);
+            if (error != null) {
+                throw failure("splice to the drain", error);
+            }
+        }
+    }
+
+    private static ErrnoException failure(String what, Errno error) {
+        return new ErrnoException(what, error, error.intValue());
+    }
+}
