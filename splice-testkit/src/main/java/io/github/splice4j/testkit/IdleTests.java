@@ -63,8 +63,9 @@ abstract class IdleTests extends ConformanceBase {
         for (int i = 0; i < 12; i++) {
             Bytes.sleep(t.toMillis() / 4);
             assertFalse(h.isDone(), "ended although a byte moved every T/4");
-            Bytes.writeFully(r.client(), new byte[] {(byte) i});
+            // stamped before the write: the splice may move the byte before writeFully returns
             lastWrite = System.nanoTime();
+            Bytes.writeFully(r.client(), new byte[] {(byte) i});
         }
         SpliceResult res = result(h);
         long quiet = System.nanoTime() - lastWrite;
@@ -84,8 +85,9 @@ abstract class IdleTests extends ConformanceBase {
         for (int i = 0; i < 14; i++) {
             Bytes.sleep(t.toMillis() / 4);
             assertFalse(h.isDone(), "ended although the forward direction moved a byte every T/4");
-            Bytes.writeFully(r.client(), new byte[] {(byte) i});
+            // stamped before the write: the splice may move the byte before writeFully returns
             lastWrite = System.nanoTime();
+            Bytes.writeFully(r.client(), new byte[] {(byte) i});
             if (i == 11) {
                 // T + 2 s after the start: the idle reverse direction has ended, so nothing carries these
                 Bytes.writeFully(r.server(), late);
