@@ -71,8 +71,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputFuzzTest {
 
     static final long BOUND_SECONDS = 10;
-    /** Descriptors of empty pipes a backend may keep per loop thread for reuse (2 x 32 in splice-linux). */
-    private static final int PIPE_POOL_FDS_PER_LOOP = 64;
     private static final Path FDS = Paths.get("/proc/self/fd");
 
     /** What a channel handed to a splice call looks like. */
@@ -139,7 +137,7 @@ class BadInputFuzzTest {
             for (String kind : List.of("socket", "pipe", "eventpoll", "eventfd")) {
                 // a pipe backend may keep empty pipes for reuse: a bounded pool, not a leak (splice-linux keeps
                 // at most 32 per loop thread, two descriptors each); a leak per splice would pass this by far
-                int allowed = kind.equals("pipe") ? PIPE_POOL_FDS_PER_LOOP * SpliceEngine.threads() : 0;
+                int allowed = kind.equals("pipe") ? RelayProcess.PIPE_POOL_FDS_PER_LOOP * SpliceEngine.threads() : 0;
                 if (fdsAfter.getOrDefault(kind, 0) > fdsBefore.getOrDefault(kind, 0) + allowed) {
                     failures.add("leak: " + kind + " descriptors " + fdsBefore + " before, " + fdsAfter + " after");
                 }
@@ -160,32 +158,32 @@ class BadInputFuzzTest {
         List<SpliceHandle> handles = new ArrayList<>();
         List<SocketChannel> extra = new ArrayList<>();
         String[] doing = {s.toString()};
-        String what = s.toString();
-        try (Loopback net = new Loopback(); Selector other = Selector.open();
-                ServerSocketChannel silent = silentListener()) {
-            Ctx ctx = new Ctx(backend, net, other, silent, rnd, handles, extra, doing);
-            switch (s) {
-                case OPTIONS:
-                    what = options(rnd);
-                    break;
-                case STATES:
-                    what = states(ctx);
-                    break;
-                case LIFECYCLE:
-                    what = lifecycle(ctx);
-                    break;
-                default:
-                    what = race(ctx);
-                    break;
+        try {
+            try (Loopback net = new Loopback(); Selector other = Selector.open();
+                    ServerSocketChannel silent = silentListener()) {
+                Ctx ctx = new Ctx(backend, net, other, silent, rnd, handles, extra, doing);
+                switch (s) {
+                    case OPTIONS:
+                        doing[0] = options(rnd);
+                        break;
+                    case STATES:
+                        doing[0] = states(ctx);
+                        break;
+                    case LIFECYCLE:
+                        doing[0] = lifecycle(ctx);
+                        break;
+                    default:
+                        doing[0] = race(ctx);
+                        break;
+                }
+            } finally {
+                closeAll(extra);
+            }
+            // nothing hangs: every splice this iteration started ends once its sockets are closed
+            for (SpliceHandle h : handles) {
+                consistent(await(h, "after its sockets were closed"));
             }
             counts.merge(s.toString(), 1, Integer::sum);
-            // nothing hangs: every splice this iteration started ends once its sockets are closed
-            net.close();
-            closeAll(extra);
-            for (SpliceHandle h : handles) {
-                SpliceResult r = await(h, "after its sockets were closed");
-                consistent(r);
-            }
         } catch (Throwable t) {
             failures.add(s + " iteration seed " + seed + " (" + doing[0] + "): " + t);
             if (failures.size() == 1) {
@@ -194,8 +192,6 @@ class BadInputFuzzTest {
             for (SpliceHandle h : handles) {
                 h.close();
             }
-        } finally {
-            closeAll(extra);
         }
     }
 

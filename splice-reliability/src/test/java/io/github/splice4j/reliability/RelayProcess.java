@@ -50,6 +50,12 @@ final class RelayProcess implements AutoCloseable {
     /** A heap space in {@code jcmd GC.heap_info}: {@code garbage-first heap total 65536K, used 4880K}. */
     private static final Pattern HEAP_SPACE = Pattern.compile("^\\s*\\S.*?\\s+total (\\d+)K, used (\\d+)K");
 
+    /**
+     * Descriptors of empty pipes a backend may keep per event loop for reuse: splice-linux keeps at
+     * most 32 pipes (two descriptors each) per loop thread. Leak checks allow that much growth.
+     */
+    static final int PIPE_POOL_FDS_PER_LOOP = 64;
+
     /** The JVM flags of the child; see the class comment. */
     static final List<String> JVM_FLAGS = List.of("-Xmx64m", "-XX:MaxDirectMemorySize=256m", "-XX:+UseSerialGC",
             "-XX:-UseDynamicNumberOfCompilerThreads");
