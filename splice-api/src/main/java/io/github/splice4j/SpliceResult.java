@@ -1,6 +1,7 @@
 package io.github.splice4j;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -10,19 +11,22 @@ import java.util.Set;
 
 /**
  * The outcome of a finished splice: for each of its directions, why it ended, how many bytes it
- * delivered and, if it ended {@link SpliceEnd#ERROR}, the exception. Immutable.
+ * delivered and, if it ended {@link SpliceEnd#ERROR}, the exception; and the bytes it took from
+ * its source but could not deliver before an idle timeout ({@link #undelivered}). Immutable.
  */
 public final class SpliceResult {
 
     private final Map<Direction, SpliceEnd> ends;
     private final Map<Direction, Long> bytes;
     private final Map<Direction, IOException> errors;
+    private final Map<Direction, ByteBuffer> undelivered;
 
     private SpliceResult(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
-            Map<Direction, IOException> errors) {
+            Map<Direction, IOException> errors, Map<Direction, ByteBuffer> undelivered) {
         this.ends = ends;
         this.bytes = bytes;
         this.errors = errors;
+        this.undelivered = undelivered;
     }
 
     /**
@@ -33,6 +37,19 @@ public final class SpliceResult {
      */
     public static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
             Map<Direction, IOException> errors) {
+        return of(ends, bytes, errors, Map.of());
+    }
+
+    /**
+     * Creates a result with bytes left undelivered; used by backends. {@code undelivered} holds
+     * an entry only for directions that ended {@link SpliceEnd#IDLE_TIMEOUT} holding bytes taken
+     * from the source; each buffer's bytes between its position and limit are copied.
+     *
+     * @throws IllegalArgumentException if the maps disagree on directions, errors or undelivered bytes
+     */
+    public static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
+            Map<Direction, IOException> errors, Map<Direction, ByteBuffer> undelivered) {
+        Objects.requireNonNull(undelivered, "undelivered");
         Objects.requireNonNull(ends, "ends");
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(errors, "errors");
@@ -45,8 +62,20 @@ public final class SpliceResult {
                 throw new IllegalArgumentException("error must be present iff end is ERROR, for " + d);
             }
         }
+        Map<Direction, ByteBuffer> left = new EnumMap<>(Direction.class);
+        for (Map.Entry<Direction, ByteBuffer> e : undelivered.entrySet()) {
+            if (ends.get(e.getKey()) != SpliceEnd.IDLE_TIMEOUT) {
+                throw new IllegalArgumentException("undelivered bytes only at an idle timeout, not for "
+                        + e.getKey() + " ending " + ends.get(e.getKey()));
+            }
+            if (e.getValue().hasRemaining()) {
+                ByteBuffer copy = ByteBuffer.allocate(e.getValue().remaining());
+                copy.put(e.getValue().duplicate()).flip();
+                left.put(e.getKey(), copy.asReadOnlyBuffer());
+            }
+        }
         return new SpliceResult(new EnumMap<>(ends), new EnumMap<>(bytes),
-                errors.isEmpty() ? Map.of() : new EnumMap<>(errors));
+                errors.isEmpty() ? Map.of() : new EnumMap<>(errors), left.isEmpty() ? Map.of() : left);
     }
 
     /** The directions of the splice: {@code FORWARD}, and {@code REVERSE} if bidirectional. */
@@ -82,6 +111,22 @@ public final class SpliceResult {
         return Optional.ofNullable(errors.get(check(direction)));
     }
 
+    /**
+     * Bytes {@code direction} took from its source but could not deliver: the drain accepted
+     * none of them before the idle timeout ended the direction. They come right after the
+     * {@link #bytes delivered} ones and right before whatever is still unread in the source, so
+     * an application that goes on using the channels writes them to the drain itself first, and
+     * nothing is lost (CONTRACT 3.1). Empty for every other end, for a kernel backend (bsd),
+     * whose bytes never leave the sockets' buffers, and whenever the drain took everything.
+     *
+     * @return a read-only buffer, a new view on each call, from position 0 to its limit
+     * @throws IllegalArgumentException if the splice has no such direction
+     */
+    public ByteBuffer undelivered(Direction direction) {
+        ByteBuffer b = undelivered.get(check(direction));
+        return b == null ? ByteBuffer.allocate(0).asReadOnlyBuffer() : b.duplicate();
+    }
+
     private Direction check(Direction direction) {
         Objects.requireNonNull(direction, "direction");
         if (!ends.containsKey(direction)) {
@@ -99,6 +144,10 @@ public final class SpliceResult {
             IOException e = errors.get(d);
             if (e != null) {
                 sb.append(" (").append(e.getMessage()).append(')');
+            }
+            ByteBuffer left = undelivered.get(d);
+            if (left != null) {
+                sb.append(" (").append(left.remaining()).append(" B undelivered)");
             }
             sep = ", ";
         }

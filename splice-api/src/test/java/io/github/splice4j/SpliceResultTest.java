@@ -3,11 +3,14 @@ package io.github.splice4j;
 import static io.github.splice4j.Direction.FORWARD;
 import static io.github.splice4j.Direction.REVERSE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -115,5 +118,33 @@ class SpliceResultTest {
         SpliceResult r = SpliceResult.of(
                 Map.of(REVERSE, SpliceEnd.EOF, FORWARD, SpliceEnd.EOF), Map.of(REVERSE, 0L, FORWARD, 0L), Map.of());
         assertTrue(r.directions().iterator().next() == FORWARD);
+    }
+
+    @Test
+    void undelivered_idleTimeout_copiedReadOnlyAndRepeatable() {
+        ByteBuffer held = ByteBuffer.wrap(new byte[] {1, 2, 3});
+        SpliceResult r = SpliceResult.of(Map.of(FORWARD, SpliceEnd.IDLE_TIMEOUT), Map.of(FORWARD, 7L), Map.of(),
+                Map.of(FORWARD, held));
+        held.put(0, (byte) 9);
+        ByteBuffer first = r.undelivered(FORWARD);
+        assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), first);
+        assertThrows(ReadOnlyBufferException.class, () -> first.put((byte) 0));
+        first.get();
+        assertEquals(3, r.undelivered(FORWARD).remaining());
+        assertEquals("SpliceResult{FORWARD=IDLE_TIMEOUT 7 B (3 B undelivered)}", r.toString());
+    }
+
+    @Test
+    void undelivered_none_empty() {
+        SpliceResult r = SpliceResult.of(Map.of(FORWARD, SpliceEnd.EOF), Map.of(FORWARD, 7L), Map.of());
+        assertFalse(r.undelivered(FORWARD).hasRemaining());
+        assertThrows(IllegalArgumentException.class, () -> r.undelivered(REVERSE));
+    }
+
+    @Test
+    void of_undeliveredWithoutIdleEnd() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SpliceResult.of(
+                Map.of(FORWARD, SpliceEnd.EOF), Map.of(FORWARD, 0L), Map.of(), Map.of(FORWARD, ByteBuffer.allocate(1))));
+        assertEquals("undelivered bytes only at an idle timeout, not for FORWARD ending EOF", e.getMessage());
     }
 }

@@ -1,6 +1,7 @@
 package io.github.splice4j.spi;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * A direction whose bytes pass through an intermediate the backend owns: a direct buffer (nio)
@@ -34,4 +35,15 @@ public abstract non-sealed class CopyTransfer extends Transfer {
 
     /** Bytes taken from the source and not yet written to the drain. */
     public abstract long pending();
+
+    /**
+     * Removes the pending bytes and returns them, in order, so that a direction ending while its
+     * drain takes nothing (an idle timeout) hands them to the application instead of dropping
+     * them. Afterwards {@link #pending()} is 0. Called at most once, right before the end.
+     *
+     * @return a new buffer holding exactly the {@link #pending()} bytes between position 0 and
+     *     its limit
+     * @throws IOException if the bytes cannot be read back (from a pipe, say)
+     */
+    public abstract ByteBuffer takePending() throws IOException;
 }

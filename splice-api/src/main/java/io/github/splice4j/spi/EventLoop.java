@@ -24,6 +24,8 @@ final class EventLoop {
 
     /** How often the loop checks for channels the application closed (no event tells it). */
     private static final long SWEEP_NANOS = 50_000_000L;
+    /** How often the sweep also asks unwatched drains whether they died (a syscall each, on native backends). */
+    private static final long DRAIN_CHECK_NANOS = 1_000_000_000L;
 
     final Selector selector;
     private final LoopThread thread;
@@ -32,6 +34,7 @@ final class EventLoop {
     private final Set<Session> sessions = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Session> finishing = new ArrayList<>();
     private long nextSweep;
+    private long nextDrainCheck;
 
     EventLoop(int index) {
         try {
@@ -95,8 +98,16 @@ final class EventLoop {
                 runTimers(now);
                 if (!sessions.isEmpty() && now - nextSweep >= 0) {
                     nextSweep = now + SWEEP_NANOS;
+                    boolean drains = now - nextDrainCheck >= 0;
+                    if (drains) {
+                        nextDrainCheck = now + DRAIN_CHECK_NANOS;
+                    }
                     for (Session s : new ArrayList<>(sessions)) {
-                        s.checkOpen();
+                        if (drains) {
+                            s.checkDrains();
+                        } else {
+                            s.checkOpen();
+                        }
                     }
                 }
                 finishPending();

@@ -4,6 +4,7 @@ import io.github.splice4j.Direction;
 import io.github.splice4j.SpliceEnd;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -17,8 +18,12 @@ import java.nio.channels.SocketChannel;
  */
 final class Flow {
 
-    /** Fills per readiness event before yielding to other splices on the loop. */
-    private static final int ROUNDS = 16;
+    /**
+     * Bytes one direction takes per readiness event before it yields to the other splices on its
+     * loop (level-triggered, the selector comes straight back). Bounded in bytes, not in reads: a
+     * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
+     */
+    static final long BUDGET = 256 * 1024;
     /** Idle timeouts are capped here (about 73 years) so deadline arithmetic cannot overflow. */
     private static final long MAX_IDLE_NANOS = Long.MAX_VALUE / 4;
 
@@ -45,6 +50,8 @@ final class Flow {
     private SpliceEnd stopping;
     SpliceEnd end;
     IOException error;
+    /** Bytes taken but never delivered, handed to the application at an idle timeout; else null. */
+    ByteBuffer undelivered;
     boolean wantRead;
     boolean wantWrite;
 
@@ -94,14 +101,14 @@ final class Flow {
         }
     }
 
-    /** Moves bytes until the source is empty, the drain is full, or the round budget is spent. */
+    /** Moves bytes until the source is empty, the drain is full, or the byte budget is spent. */
     void pump() {
         if (end != null || copy == null) {
             return;
         }
         boolean moved = false;
         try {
-            int rounds = ROUNDS;
+            long budget = BUDGET;
             while (true) {
                 if (copy.pending() > 0) {
                     long w = copy.flush();
@@ -125,7 +132,7 @@ final class Flow {
                     finish(SpliceEnd.MAX_BYTES);
                     break;
                 }
-                if (--rounds < 0) {
+                if (budget <= 0) {
                     wantRead = true;  // level-triggered: the selector comes straight back
                     break;
                 }
@@ -146,6 +153,7 @@ final class Flow {
                     break;
                 } else {
                     taken += r;
+                    budget -= r;
                     moved = true;
                 }
             }
@@ -238,6 +246,10 @@ final class Flow {
                 delivered = kernel.transferred();
             } else if (copy.pending() > 0) {
                 delivered += copy.flush();  // last chance for bytes already taken
+                if (copy.pending() > 0) {
+                    // the drain takes nothing: hand the bytes to the application rather than drop them
+                    undelivered = copy.takePending();
+                }
             }
             finish(SpliceEnd.IDLE_TIMEOUT);
         } catch (IOException e) {
@@ -266,6 +278,22 @@ final class Flow {
                 pump();
             }
         } catch (IOException e) {
+            fail(e, true);
+        }
+    }
+
+    /**
+     * On the loop, about once a second: asks the transfer whether the drain died, if nothing else
+     * would tell (no write pending on it, no other direction reading it). See Transfer#drainFailure.
+     */
+    void checkDrain() {
+        Transfer t = kernel != null ? kernel : copy;
+        Flow other = session.other(this);
+        if (end != null || t == null || wantWrite || (other != null && other.end == null && other.wantRead)) {
+            return;
+        }
+        IOException e = t.drainFailure();
+        if (e != null) {
             fail(e, true);
         }
     }

@@ -7,6 +7,7 @@ import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.SpliceResult;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -141,6 +142,18 @@ final class Session implements SpliceHandle {
         return false;
     }
 
+    /** On the loop: asks each running direction whether its drain died unseen (Flow#checkDrain). */
+    void checkDrains() {
+        if (finishing || !registered || !checkOpen()) {
+            return;
+        }
+        forward.checkDrain();
+        if (reverse != null) {
+            reverse.checkDrain();
+        }
+        updateInterest();
+    }
+
     /** On the loop: an unexpected exception from a backend; ends the splice rather than the loop. */
     void crash(Throwable t) {
         Backends.LOG.log(Level.ERROR, "splice4j: backend " + backend.name() + " failed unexpectedly", t);
@@ -230,14 +243,18 @@ final class Session implements SpliceHandle {
         Map<Direction, SpliceEnd> ends = new EnumMap<>(Direction.class);
         Map<Direction, Long> bytes = new EnumMap<>(Direction.class);
         Map<Direction, IOException> errors = new EnumMap<>(Direction.class);
+        Map<Direction, ByteBuffer> undelivered = new EnumMap<>(Direction.class);
         for (Flow f : reverse == null ? new Flow[] {forward} : new Flow[] {forward, reverse}) {
             ends.put(f.direction, f.end);
             bytes.put(f.direction, f.delivered);
             if (f.error != null) {
                 errors.put(f.direction, f.error);
             }
+            if (f.undelivered != null) {
+                undelivered.put(f.direction, f.undelivered);
+            }
         }
-        return SpliceResult.of(ends, bytes, errors);
+        return SpliceResult.of(ends, bytes, errors, undelivered);
     }
 
     /** On the loop: ends every running direction as UNSPLICED, or as the close asks. */

@@ -1,5 +1,7 @@
 package io.github.splice4j.spi;
 
+import java.io.IOException;
+
 /**
  * Moves the bytes of one direction of a splice. Either a {@link CopyTransfer}, through which the
  * engine pumps bytes on readiness events (the nio and linux backends), or a
@@ -16,4 +18,18 @@ public abstract sealed class Transfer permits CopyTransfer, KernelTransfer {
      * has ended; must not throw.
      */
     public abstract void release();
+
+    /**
+     * Whether the drain's connection has failed (reset by its peer, say), found without reading
+     * or writing it. The engine asks this about once a second of a running direction that no
+     * event would tell: nothing pending for the drain, and no other direction reading it (a
+     * unidirectional splice, or a bidirectional one whose other direction has ended). Without it
+     * such a direction would notice a dead drain only when its source next sends a byte, or at
+     * its idle timeout.
+     *
+     * @return the failure, or null (the default) if the drain is fine or this transfer cannot tell
+     */
+    public IOException drainFailure() {
+        return null;
+    }
 }

@@ -71,6 +71,16 @@ final class NioCopy extends CopyTransfer {
     }
 
     @Override
+    public ByteBuffer takePending() {
+        ByteBuffer left = ByteBuffer.allocate((int) pending());
+        if (buffer != null) {
+            left.put(buffer).flip();
+            give(buffer);
+        }
+        return left;
+    }
+
+    @Override
     public void release() {
         if (buffer != null) {
             give(buffer);

@@ -7,6 +7,8 @@ import jnr.constants.platform.Errno;
 import jnr.constants.platform.Fcntl;
 import jnr.constants.platform.OpenFlags;
 import jnr.constants.platform.RLIMIT;
+import jnr.constants.platform.SocketLevel;
+import jnr.constants.platform.SocketOption;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
@@ -67,6 +69,9 @@ final class Native {
 
         /** write(2): only the probe writes, to put one byte into a pipe. */
         @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long count);
+
+        /** getsockopt(2) for an int option: SO_ERROR. */
+        int getsockopt(int fd, int level, int name, @Out int[] value, @In @Out int[] length);
 
         /** getrlimit(2): for RLIMIT_NOFILE, which bounds the default number of pipes. */
         int getrlimit(int resource, @Out @Transient Rlimit limit);
@@ -220,6 +225,18 @@ final class Native {
     /** Closes {@code fd} once; EINTR is not retried, as on Linux the descriptor is gone anyway. */
     static void close(int fd) {
         Loaded.LIBC.close(fd);
+    }
+
+    /**
+     * Takes the socket's pending error (SO_ERROR, which reading clears): an errno, or 0 if none.
+     * A failing call counts as that call's errno (EBADF for a descriptor closed meanwhile).
+     */
+    static int socketError(int fd) {
+        int[] value = new int[1];
+        int[] length = {Integer.BYTES};
+        long r = retry(c -> c.getsockopt(fd, SocketLevel.SOL_SOCKET.intValue(), SocketOption.SO_ERROR.intValue(),
+                value, length));
+        return r < 0 ? (int) -r : value[0];
     }
 
     /** The soft limit on open descriptors (RLIMIT_NOFILE), or -1 if unknown or unlimited. */

@@ -126,6 +126,43 @@ final class SpliceTransfer extends CopyTransfer {
     }
 
     @Override
+    public ByteBuffer takePending() throws IOException {
+        ByteBuffer left = ByteBuffer.allocate(Math.toIntExact(pending()));
+        if (buffer != null) {
+            left.put(buffer);  // read out of the pipe earlier: these come first
+            Buffers.give(buffer);
+            buffer = null;
+        }
+        if (pipe != null) {
+            ByteBuffer b = Buffers.take();
+            try {
+                while (pipe.held > 0) {
+                    b.clear();
+                    long r = Native.read(pipe.readFd, b);
+                    if (r <= 0) {
+                        throw r == 0 ? new IOException("read(..) found no bytes in a pipe holding " + pipe.held)
+                                : Native.failure("read(..)", (int) -r);
+                    }
+                    left.put(b.flip());
+                    pipe.held -= r;
+                }
+            } finally {
+                Buffers.give(b);
+            }
+            pool.release(pipe);
+            pipe = null;
+        }
+        return left.flip();
+    }
+
+    /** SO_ERROR of the drain: set by a reset or an ICMP error even while nothing is written. */
+    @Override
+    public IOException drainFailure() {
+        int errno = out < 0 || copyOnly ? 0 : Native.socketError(out);
+        return errno == 0 ? null : Native.failure("drain", errno);
+    }
+
+    @Override
     public void release() {
         if (pipe != null) {
             pool.release(pipe);  // closed, not pooled, if it still holds bytes

@@ -41,6 +41,11 @@ abstract class ConformanceBase {
     /** The backend under test. */
     protected abstract SpliceBackend backend();
 
+    /** See {@link SpliceConformanceTest#seesSilentDrainFailure()}. */
+    boolean seesSilentDrainFailure() {
+        return true;
+    }
+
     @BeforeEach
     void openSockets() throws IOException {
         SpliceBackend backend = backend();

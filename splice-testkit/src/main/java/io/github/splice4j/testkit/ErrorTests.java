@@ -77,6 +77,33 @@ abstract class ErrorTests extends ConformanceBase {
         assertTrue(survivor.isOpen() && survivor.isBlocking(), "the other spliced channel is handed back");
     }
 
+    /**
+     * A drain whose peer resets while the source sends nothing: no event on the source tells, and
+     * nothing else reads the drain. A backend that can ask the drain (SO_ERROR) ends the splice by
+     * itself, about a second later; one that cannot (nio) ends it at the source's next byte.
+     */
+    @ParameterizedTest(name = "bidirectional, client half-closed first: {0}")
+    @CsvSource({"false", "true"})
+    void drainPeerResets_sourceSilent_endsError(boolean bidirectional) throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = bidirectional ? bi(r.a(), r.b()) : uni(r.a(), r.b());
+        Direction silent = bidirectional ? Direction.REVERSE : Direction.FORWARD;
+        SocketChannel gone = bidirectional ? r.client() : r.server();
+        if (bidirectional) {
+            // the forward direction ends EOF: only the silent reverse one is left, and its drain is a
+            r.client().shutdownOutput();
+            Bytes.readToEof(r.server());
+        }
+        Loopback.reset(gone);
+        if (!seesSilentDrainFailure()) {
+            Bytes.writeFully(bidirectional ? r.server() : r.client(), new byte[] {1});
+        }
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.ERROR, res.end(silent), res::toString);
+        IOException e = res.error(silent).orElseThrow();
+        assertTrue(RESET.matcher(String.valueOf(e.getMessage())).find(), silent + ": " + e);
+    }
+
     @ParameterizedTest(name = "close {0}, streaming {1}, bidirectional {2}")
     @CsvSource({
         "a, false, true",

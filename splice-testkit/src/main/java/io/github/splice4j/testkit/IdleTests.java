@@ -15,12 +15,15 @@ import io.github.splice4j.SpliceResult;
 import io.github.splice4j.testkit.Bytes.Generator;
 import io.github.splice4j.testkit.Bytes.Tally;
 import io.github.splice4j.testkit.Loopback.Relay;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,6 +55,37 @@ abstract class IdleTests extends ConformanceBase {
         // the channels are the application's again
         Bytes.writeFully(r.b(), new byte[] {42});
         assertArrayEquals(new byte[] {42}, Bytes.readExactly(r.server(), 1));
+    }
+
+    /**
+     * §3.1 at the idle boundary: a drain whose peer reads nothing, so bytes the splice took are
+     * still in flight when the timeout fires. Those come back in {@code undelivered}; written by
+     * the application before the source's rest, every byte arrives once and in order.
+     */
+    @Test
+    void idleTimeout_drainStalled_takenBytesDeliveredOrReturned() throws Exception {
+        Relay r = net.relay();
+        // a small send buffer after the splice, so it holds bytes the drain cannot take (a small
+        // receive buffer too would make the rest crawl: the window stays clamped)
+        r.b().setOption(StandardSocketOptions.SO_SNDBUF, 4096);
+        byte[] sent = Bytes.random(2 << 20, 43);
+        SpliceHandle h = uni(r.a(), r.b(), options().idleTimeout(Duration.ofMillis(300)).build());
+        Future<Void> writer = async(() -> {
+            Bytes.writeFully(r.client(), sent);
+            r.client().shutdownOutput();
+            return null;
+        });
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD), res::toString);
+        ByteBuffer left = res.undelivered(FORWARD);
+        Future<Long> rest = async(() -> {
+            Bytes.writeFully(r.b(), left);
+            return Bytes.copy(r.a(), r.b());
+        });
+        Future<Tally> got = async(() -> Bytes.readToEof(r.server()));
+        await(writer);
+        long copied = await(rest);
+        assertEquals(Bytes.tally(sent), await(got), res + ", then " + copied + " B copied from the source");
     }
 
     @Test
