@@ -3,6 +3,7 @@ package io.github.splice4j.spi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
@@ -134,6 +135,9 @@ final class EventLoop {
         Session s = (Session) key.attachment();
         try {
             s.onReady(key);
+        } catch (CancelledKeyException e) {
+            // the application closed a channel on another thread while its event was handled
+            s.checkOpen();
         } catch (Throwable t) {
             s.crash(t);
         }

@@ -8,6 +8,7 @@ import io.github.splice4j.SpliceResult;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -180,11 +181,16 @@ final class Session implements SpliceHandle {
                 | (reverse != null && reverse.wantWrite ? SelectionKey.OP_WRITE : 0);
         int ib = (forward.wantWrite ? SelectionKey.OP_WRITE : 0)
                 | (reverse != null && reverse.wantRead ? SelectionKey.OP_READ : 0);
-        if (ka.isValid() && ka.interestOps() != ia) {
-            ka.interestOps(ia);
-        }
-        if (kb.isValid() && kb.interestOps() != ib) {
-            kb.interestOps(ib);
+        try {
+            if (ka.isValid() && ka.interestOps() != ia) {
+                ka.interestOps(ia);
+            }
+            if (kb.isValid() && kb.interestOps() != ib) {
+                kb.interestOps(ib);
+            }
+        } catch (CancelledKeyException e) {
+            // the application closed a channel just now, on another thread: the splice ends with ERROR
+            checkOpen();
         }
     }
 

@@ -31,6 +31,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,6 +110,26 @@ class BadInputFuzzTest {
             }
             return;
         }
+        // the library logs at ERROR only what it did not expect (a backend or loop bug it survived)
+        List<String> logged = Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.github.splice4j");
+        java.util.logging.Handler errors = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+                    logged.add(r.getMessage() + (r.getThrown() == null ? "" : ": " + r.getThrown()));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(errors);
         try {
             // one of each first: loop threads, selectors, buffers and what the JDK opens lazily
             for (Scenario s : Scenario.values()) {
@@ -146,6 +167,10 @@ class BadInputFuzzTest {
                     + failures.size() + " failures; descriptors before " + fdsBefore + ", after " + fdsAfter);
         } finally {
             threads.shutdownNow();
+            log.removeHandler(errors);
+        }
+        for (String m : logged) {
+            failures.add("the library logged an unexpected error: " + m);
         }
         if (!failures.isEmpty()) {
             fail(failures.size() + " failures on " + name + " with -Dsplice4j.fuzz.seed=" + seed + ":\n  "
