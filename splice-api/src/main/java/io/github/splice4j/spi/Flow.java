@@ -138,7 +138,8 @@ final class Flow {
                 }
                 long r;
                 try {
-                    r = copy.fill(room);
+                    // never more than the budget at once: a linux pipe holds 1 MiB
+                    r = copy.fill(Math.min(room, budget));
                 } catch (TransferUnsupportedException e) {
                     if (taken != 0 || !fallBack(e)) {
                         throw e;

@@ -26,12 +26,16 @@ final class CommandLine {
             "Usage: java -jar splice-proxy.jar COMMAND [OPTIONS]",
             "",
             "  relay --listen HOST:PORT --connect HOST:PORT [--backend NAME] [--max-bytes N] [--idle DURATION]",
+            "        [--warmup N]",
             "      Accepts TCP connections on --listen and splices each one to a new connection to --connect.",
             "      --backend NAME   linux, bsd or nio (default: the best available one, or -Dsplice4j.backend)",
             "      --max-bytes N    end each direction after N bytes (suffix K, M or G for KiB, MiB, GiB;",
             "                       default 0: unlimited)",
             "      --idle DURATION  end a direction after no byte moved for DURATION: 500ms, 30s, 2m, 1h,",
             "                       or ISO-8601 like PT30S (default 0: never)",
+            "      --warmup N       before listening, splice N bytes each way and 20000 small round trips",
+            "                       on loopback, so the JIT has compiled the splice paths before the first",
+            "                       client (suffix K, M or G; default 0: no warm-up)",
             "      Logs one line per finished connection:",
             "        TIME conn ID CLIENT backend=NAME up=BYTES END down=BYTES END MILLISms [error: MESSAGE]",
             "      (up: client to target, down: target to client). SIGINT or SIGTERM stops it (exit 0).",
@@ -52,7 +56,8 @@ final class CommandLine {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(-?\\d+)([KMG]?)");
-    private static final Set<String> RELAY_FLAGS = Set.of("--listen", "--connect", "--backend", "--max-bytes", "--idle");
+    private static final Set<String> RELAY_FLAGS = Set.of("--listen", "--connect", "--backend", "--max-bytes", "--idle",
+            "--warmup");
     private static final Set<String> DEMO_FLAGS = Set.of("--bytes");
 
     private CommandLine() {
@@ -68,7 +73,7 @@ final class CommandLine {
 
     /** {@code relay}: every value checked, the backend resolved and available. */
     record RelayConfig(InetSocketAddress listen, InetSocketAddress connect, SpliceBackend backend,
-            SpliceOptions options) implements Command {
+            SpliceOptions options, long warmupBytes) implements Command {
     }
 
     /** {@code demo}: {@code bytes} one way per backend, more than zero. */
@@ -128,7 +133,8 @@ final class CommandLine {
         }
         InetSocketAddress listenAddress = hostPort("--listen", listen, true);
         InetSocketAddress connectAddress = hostPort("--connect", connect, false);
-        return new RelayConfig(listenAddress, connectAddress, backend(flags.get("--backend")), built);
+        long warmup = flags.containsKey("--warmup") ? size("--warmup", flags.get("--warmup")) : 0;
+        return new RelayConfig(listenAddress, connectAddress, backend(flags.get("--backend")), built, warmup);
     }
 
     private static DemoConfig demo(Map<String, String> flags) throws UsageException {

@@ -351,7 +351,7 @@ final class Demo {
      * loopback. Closing it closes every socket, which also unblocks any reader or writer still
      * waiting after a failure.
      */
-    private static final class Rig implements AutoCloseable {
+    static final class Rig implements AutoCloseable {
         final SocketChannel client;
         final SocketChannel relayClient;
         final SocketChannel relayTarget;

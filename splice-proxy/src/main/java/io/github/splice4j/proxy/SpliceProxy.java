@@ -67,6 +67,15 @@ public final class SpliceProxy {
     private static int serve(RelayConfig config, PrintStream out, PrintStream err) {
         LogWriter log = new LogWriter(out);
         Relay relay;
+        if (config.warmupBytes() > 0) {
+            try {
+                log.accept(Warmup.run(config.backend(), config.warmupBytes()));
+            } catch (IOException e) {
+                log.close();
+                err.println("splice-proxy: " + CommandLine.describe(e));
+                return FAILED;
+            }
+        }
         try {
             relay = Relay.start(config, log);
         } catch (IOException e) {

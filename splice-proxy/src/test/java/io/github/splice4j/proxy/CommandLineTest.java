@@ -63,6 +63,8 @@ class CommandLineTest {
                 Arguments.of(relay("--max-bytes", "lots"), "bad --max-bytes lots"),
                 Arguments.of(relay("--max-bytes", "99999999999999999999"), "too large"),
                 Arguments.of(relay("--max-bytes", "9000000000G"), "too large"),
+                Arguments.of(relay("--warmup", "-1M"), "bad --warmup -1M: must not be negative"),
+                Arguments.of(relay("--warmup", "much"), "bad --warmup much"),
                 Arguments.of(relay("--idle", "30"), "bad --idle 30"),
                 Arguments.of(relay("--idle", "-5s"), "bad --idle -5s"),
                 Arguments.of(relay("--idle", "5 s"), "bad --idle 5 s"),
@@ -102,13 +104,14 @@ class CommandLineTest {
     @Test
     void parse_relay_resolvesEveryValue() throws Exception {
         RelayConfig c = (RelayConfig) CommandLine.parse("relay", "--listen", "127.0.0.1:0", "--connect=localhost:5201",
-                "--backend", "nio", "--max-bytes", "4K", "--idle", "PT1.5S");
+                "--backend", "nio", "--max-bytes", "4K", "--idle", "PT1.5S", "--warmup", "64M");
         assertEquals(new InetSocketAddress("127.0.0.1", 0), c.listen());
         assertEquals(5201, c.connect().getPort());
         assertTrue(c.connect().getAddress().isLoopbackAddress());
         assertEquals("nio", c.backend().name());
         assertEquals(4096, c.options().maxBytes());
         assertEquals(Duration.ofMillis(1500), c.options().idleTimeout());
+        assertEquals(64L << 20, c.warmupBytes());
     }
 
     @Test
@@ -116,6 +119,7 @@ class CommandLineTest {
         RelayConfig c = (RelayConfig) CommandLine.parse(relay());
         assertEquals(io.github.splice4j.SpliceOptions.defaults(), c.options());
         assertEquals(io.github.splice4j.Splice.backend(), c.backend().name());
+        assertEquals(0, c.warmupBytes());
     }
 
     @Test

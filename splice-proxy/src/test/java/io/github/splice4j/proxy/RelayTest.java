@@ -79,7 +79,7 @@ class RelayTest {
 
     private Relay start(SpliceOptions options, InetSocketAddress connect) throws IOException {
         RelayConfig config = new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                connect, Splice.using("nio"), options);
+                connect, Splice.using("nio"), options, 0);
         relay = Relay.start(config, log::add);
         return relay;
     }

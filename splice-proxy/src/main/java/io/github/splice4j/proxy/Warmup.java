@@ -1,0 +1,133 @@
+package io.github.splice4j.proxy;
+
+import io.github.splice4j.Direction;
+import io.github.splice4j.SpliceBackend;
+import io.github.splice4j.SpliceResult;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs traffic through the relay's own backend before the relay takes its first client, so that
+ * the JIT has compiled the splice paths and the first clients do not pay for it: bulk bytes both
+ * ways at once, then small request/response round trips, through a real spliced loopback
+ * connection (client - spliced pair - target, as in the relay). A JVM relay that starts cold
+ * moves its first gigabytes at a fraction of its speed, with round trips of milliseconds while
+ * methods compile; services do the same before they report ready.
+ */
+final class Warmup {
+
+    /** Round trips after the bulk phase: enough for the small-message path to reach C2. */
+    static final int TRIPS = 20_000;
+    private static final int TRIP_BYTES = 64;
+    private static final int CHUNK = 256 << 10;
+    private static final long TIMEOUT_SECONDS = 120;
+
+    private Warmup() {
+    }
+
+    /**
+     * Moves {@code bytes} each way and {@link #TRIPS} round trips of 64 bytes through one
+     * bidirectional splice on {@code backend}, and checks the counts.
+     *
+     * @return a line for the relay's log
+     * @throws IOException if a socket fails, or the splice delivered other than what was sent
+     */
+    static String run(SpliceBackend backend, long bytes) throws IOException {
+        long start = System.nanoTime();
+        ExecutorService io = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "splice-proxy-warmup");
+            t.setDaemon(true);
+            return t;
+        });
+        try (Demo.Rig rig = Demo.Rig.open()) {
+            rig.handle = backend.bidirectional(rig.relayClient, rig.relayTarget);
+            Future<?> up = io.submit(() -> write(rig.client, bytes));
+            Future<?> down = io.submit(() -> write(rig.target, bytes));
+            Future<Long> upRead = io.submit(() -> read(rig.target, bytes));
+            Future<Long> downRead = io.submit(() -> read(rig.client, bytes));
+            await(up);
+            await(down);
+            await(upRead);
+            await(downRead);
+            ByteBuffer request = ByteBuffer.allocate(TRIP_BYTES);
+            ByteBuffer echoed = ByteBuffer.allocate(TRIP_BYTES);
+            for (int i = 0; i < TRIPS; i++) {
+                send(rig.client, request);
+                receive(rig.target, echoed);
+                send(rig.target, echoed);
+                receive(rig.client, request);
+            }
+            rig.handle.unsplice();
+            SpliceResult r = rig.handle.completion().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            long expected = bytes + (long) TRIPS * TRIP_BYTES;
+            for (Direction d : Direction.values()) {
+                if (r.bytes(d) != expected) {
+                    throw new IOException("warm-up: " + d + " delivered " + r.bytes(d) + " of " + expected
+                            + " bytes: " + r);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("warm-up interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("warm-up failed: " + (e.getCause() != null ? e.getCause() : e), e);
+        } finally {
+            io.shutdownNow();
+        }
+        return String.format("splice-proxy relay warmed up (backend %s): %s each way and %d round trips in %d ms",
+                backend.name(), (bytes >> 20) + " MiB", TRIPS, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    private static void send(SocketChannel c, ByteBuffer b) throws IOException {
+        b.clear();
+        while (b.hasRemaining()) {
+            c.write(b);
+        }
+    }
+
+    private static void receive(SocketChannel c, ByteBuffer b) throws IOException {
+        b.clear();
+        while (b.hasRemaining()) {
+            if (c.read(b) < 0) {
+                throw new EOFException("warm-up: end of stream in a round trip");
+            }
+        }
+    }
+
+    private static Void write(SocketChannel c, long bytes) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+        for (long left = bytes; left > 0; left -= chunk.limit()) {
+            chunk.clear().limit((int) Math.min(CHUNK, left));
+            while (chunk.hasRemaining()) {
+                c.write(chunk);
+            }
+        }
+        return null;
+    }
+
+    private static long read(SocketChannel c, long bytes) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+        long got = 0;
+        while (got < bytes) {
+            chunk.clear().limit((int) Math.min(CHUNK, bytes - got));
+            int n = c.read(chunk);
+            if (n < 0) {
+                throw new EOFException("warm-up: end of stream after " + got + " of " + bytes + " bytes");
+            }
+            got += n;
+        }
+        return got;
+    }
+
+    private static void await(Future<?> f) throws InterruptedException, ExecutionException, TimeoutException {
+        f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,32 @@
+package io.github.splice4j.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.splice4j.Splice;
+import io.github.splice4j.SpliceBackend;
+import io.github.splice4j.spi.SpliceEngine;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class WarmupTest {
+
+    /** Every backend available here (linux and nio on Linux). */
+    static Stream<String> backends() {
+        return Splice.backends().stream().filter(SpliceBackend::isAvailable).map(SpliceBackend::name);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void run_movesEveryByteAndHandsEverythingBack(String backend) throws Exception {
+        int spliced = SpliceEngine.splicedChannels();
+        String line = Warmup.run(Splice.using(backend), 8L << 20);
+        assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way and "
+                + Warmup.TRIPS + " round trips in "), line);
+        assertEquals(spliced, SpliceEngine.splicedChannels(), "no channel is left spliced");
+    }
+}
