@@ -22,8 +22,9 @@ final class Flow {
      * Bytes one direction takes per readiness event before it yields to the other splices on its
      * loop (level-triggered, the selector comes straight back). Bounded in bytes, not in reads: a
      * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
+     * System property {@code splice4j.eventBudget} (bytes, at least 4096; default 256 KiB).
      */
-    static final long BUDGET = 256 * 1024;
+    static final long BUDGET = Math.max(4096, Long.getLong("splice4j.eventBudget", 256 * 1024));
     /** Idle timeouts are capped here (about 73 years) so deadline arithmetic cannot overflow. */
     private static final long MAX_IDLE_NANOS = Long.MAX_VALUE / 4;
 
