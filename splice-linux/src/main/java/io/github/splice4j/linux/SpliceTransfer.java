@@ -158,7 +158,7 @@ final class SpliceTransfer extends CopyTransfer {
     /** SO_ERROR of the drain: set by a reset or an ICMP error even while nothing is written. */
     @Override
     public IOException drainFailure() {
-        int errno = out < 0 || copyOnly ? 0 : Native.socketError(out);
+        int errno = out < 0 ? 0 : Native.socketError(out);
         return errno == 0 ? null : Native.failure("drain", errno);
     }
 
