@@ -12,7 +12,11 @@ public enum SpliceEnd {
      * the source.
      */
     MAX_BYTES,
-    /** No byte moved in this direction for {@link SpliceOptions#idleTimeout()}. */
+    /**
+     * No byte moved in this direction for {@link SpliceOptions#idleTimeout()}. Bytes already taken
+     * from the source that the drain did not accept are in {@link SpliceResult#undelivered(Direction)};
+     * later bytes are still unread in the source.
+     */
     IDLE_TIMEOUT,
     /** {@link SpliceHandle#unsplice()} or {@link SpliceHandle#close()} stopped it. */
     UNSPLICED,
