@@ -133,24 +133,10 @@ final class SpliceTransfer extends CopyTransfer {
             Buffers.give(buffer);
             buffer = null;
         }
-        if (pipe != null) {
-            ByteBuffer b = Buffers.take();
-            try {
-                while (pipe.held > 0) {
-                    b.clear();
-                    long r = Native.read(pipe.readFd, b);
-                    if (r <= 0) {
-                        throw r == 0 ? new IOException("read(..) found no bytes in a pipe holding " + pipe.held)
-                                : Native.failure("read(..)", (int) -r);
-                    }
-                    left.put(b.flip());
-                    pipe.held -= r;
-                }
-            } finally {
-                Buffers.give(b);
-            }
-            pool.release(pipe);
-            pipe = null;
+        while (pipe != null) {
+            ByteBuffer b = readPipe();
+            left.put(b);
+            Buffers.give(b);
         }
         return left.flip();
     }
@@ -202,26 +188,32 @@ final class SpliceTransfer extends CopyTransfer {
         return n;
     }
 
+    /**
+     * Reads the next chunk of the pipe into a buffer from {@link Buffers} (flipped, for the caller
+     * to give back), and returns the pipe to the pool once it is empty.
+     */
+    private ByteBuffer readPipe() throws IOException {
+        ByteBuffer b = Buffers.take();
+        long r = Native.read(pipe.readFd, b);
+        if (r <= 0) {
+            Buffers.give(b);
+            throw r == 0 ? new IOException("read(..) found no bytes in a pipe holding " + pipe.held)
+                    : Native.failure("read(..)", (int) -r);
+        }
+        pipe.held -= r;
+        if (pipe.held == 0) {
+            pool.release(pipe);
+            pipe = null;
+        }
+        return b.flip();
+    }
+
     /** Writes the buffer, refilling it from the pipe while the pipe holds bytes. */
     private long copyFlush() throws IOException {
         long written = 0;
         while (true) {
             if (buffer == null && pipe != null) {
-                ByteBuffer b = Buffers.take();
-                long r = Native.read(pipe.readFd, b);
-                if (r <= 0) {
-                    Buffers.give(b);
-                    throw r == 0
-                            ? new IOException("read(..) found no bytes in a pipe holding " + pipe.held)
-                            : Native.failure("read(..)", (int) -r);
-                }
-                b.flip();
-                buffer = b;
-                pipe.held -= r;
-                if (pipe.held == 0) {
-                    pool.release(pipe);
-                    pipe = null;
-                }
+                buffer = readPipe();
             }
             if (buffer == null) {
                 return written;

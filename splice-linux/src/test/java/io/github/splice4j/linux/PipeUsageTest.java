@@ -10,8 +10,6 @@ import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceResult;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -66,15 +64,7 @@ class PipeUsageTest {
             SpliceHandle h = linux.unidirectional(a[1], b[0]);
             byte[] data = new byte[32 << 20];
             new Random(7).nextBytes(data);
-            Thread writer = new Thread(() -> {
-                try {
-                    a[0].write(ByteBuffer.wrap(data));
-                    a[0].shutdownOutput();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            writer.start();
+            Thread writer = Sockets.sendThenShutdown(a[0], data);
             // nobody reads b[1]: once its buffers are full, a chunk waits in a pipe
             assertTrue(Sockets.eventually(() -> pool.inUse() == 1), "a stalled direction holds its pipe");
             byte[] got = Sockets.read(b[1], data.length);

@@ -9,11 +9,8 @@ import io.github.splice4j.Splice;
 import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceResult;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -45,15 +42,7 @@ class SocketKindsTest {
             SpliceHandle h = Splice.using("linux").unidirectional(source, drain);
             byte[] data = new byte[4 << 20];
             new Random(9).nextBytes(data);
-            Thread writer = new Thread(() -> {
-                try {
-                    client.write(ByteBuffer.wrap(data));
-                    client.shutdownOutput();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            writer.start();
+            Thread writer = Sockets.sendThenShutdown(client, data);
             assertArrayEquals(data, Sockets.read(target, data.length));
             SpliceResult r = h.completion().get(10, TimeUnit.SECONDS);
             assertEquals(SpliceEnd.EOF, r.end(Direction.FORWARD));
@@ -78,15 +67,7 @@ class SocketKindsTest {
             SpliceHandle h = Splice.using("linux").unidirectional(a[1], b[0]);
             byte[] data = new byte[8 << 20];
             new Random(10).nextBytes(data);
-            Thread writer = new Thread(() -> {
-                try {
-                    a[0].write(ByteBuffer.wrap(data));
-                    a[0].shutdownOutput();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            writer.start();
+            Thread writer = Sockets.sendThenShutdown(a[0], data);
             assertArrayEquals(data, Sockets.read(b[1], data.length));
             SpliceResult r = h.completion().get(10, TimeUnit.SECONDS);
             assertEquals(SpliceEnd.EOF, r.end(Direction.FORWARD));

@@ -38,6 +38,20 @@ final class Sockets implements AutoCloseable {
         return b.flip().remaining() == n ? b.array() : java.util.Arrays.copyOf(b.array(), b.remaining());
     }
 
+    /** Starts a thread that writes {@code data} to a blocking channel, then shuts down its output. */
+    static Thread sendThenShutdown(SocketChannel c, byte[] data) {
+        Thread t = new Thread(() -> {
+            try {
+                c.write(ByteBuffer.wrap(data));
+                c.shutdownOutput();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        t.start();
+        return t;
+    }
+
     /** Open descriptors of this process. */
     static long openFds() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
