@@ -17,15 +17,17 @@ import java.util.Objects;
  */
 public final class SpliceOptions {
 
-    private static final SpliceOptions DEFAULTS = new SpliceOptions(0, Duration.ZERO, true);
+    private static final SpliceOptions DEFAULTS = new SpliceOptions(0, Duration.ZERO, Duration.ZERO, true);
 
     private final long maxBytes;
     private final Duration idleTimeout;
+    private final Duration tunnelIdleTimeout;
     private final boolean shutdownOnEof;
 
-    private SpliceOptions(long maxBytes, Duration idleTimeout, boolean shutdownOnEof) {
+    private SpliceOptions(long maxBytes, Duration idleTimeout, Duration tunnelIdleTimeout, boolean shutdownOnEof) {
         this.maxBytes = maxBytes;
         this.idleTimeout = idleTimeout;
+        this.tunnelIdleTimeout = tunnelIdleTimeout;
         this.shutdownOnEof = shutdownOnEof;
     }
 
@@ -56,6 +58,19 @@ public final class SpliceOptions {
     }
 
     /**
+     * How long a splice may move no byte in any direction before every direction still running
+     * ends {@link SpliceEnd#IDLE_TIMEOUT} together (the tunnel form, HAProxy's
+     * {@code timeout tunnel}); {@link Duration#ZERO} means never. A byte moved in either direction
+     * keeps both alive. On a unidirectional splice it is the same as {@link #idleTimeout()}. It
+     * may be combined with a per-direction {@link #idleTimeout()}; whichever fires first ends.
+     *
+     * @return the tunnel idle timeout, never null
+     */
+    public Duration tunnelIdleTimeout() {
+        return tunnelIdleTimeout;
+    }
+
+    /**
      * Whether a direction whose source reaches end of stream shuts down the drain's output once
      * every byte was delivered, so the drain's peer sees end of stream too (half-close).
      */
@@ -68,18 +83,20 @@ public final class SpliceOptions {
         return o instanceof SpliceOptions
                 && ((SpliceOptions) o).maxBytes == maxBytes
                 && ((SpliceOptions) o).idleTimeout.equals(idleTimeout)
+                && ((SpliceOptions) o).tunnelIdleTimeout.equals(tunnelIdleTimeout)
                 && ((SpliceOptions) o).shutdownOnEof == shutdownOnEof;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxBytes, idleTimeout, shutdownOnEof);
+        return Objects.hash(maxBytes, idleTimeout, tunnelIdleTimeout, shutdownOnEof);
     }
 
     @Override
     public String toString() {
         return "SpliceOptions{maxBytes=" + (maxBytes == 0 ? "unlimited" : maxBytes)
                 + ", idleTimeout=" + (idleTimeout.isZero() ? "none" : idleTimeout)
+                + ", tunnelIdleTimeout=" + (tunnelIdleTimeout.isZero() ? "none" : tunnelIdleTimeout)
                 + ", shutdownOnEof=" + shutdownOnEof + '}';
     }
 
@@ -91,6 +108,7 @@ public final class SpliceOptions {
     public static final class Builder {
         private long maxBytes;
         private Duration idleTimeout = Duration.ZERO;
+        private Duration tunnelIdleTimeout = Duration.ZERO;
         private boolean shutdownOnEof = true;
 
         private Builder() {
@@ -116,6 +134,20 @@ public final class SpliceOptions {
             return this;
         }
 
+        /**
+         * The tunnel idle timeout (see {@link SpliceOptions#tunnelIdleTimeout()}): every
+         * direction ends once none has moved a byte for this long; {@link Duration#ZERO} (the
+         * default) means none. Same bounds as {@link #idleTimeout(Duration)}.
+         *
+         * @param tunnelIdleTimeout the timeout; not null
+         * @return this builder
+         * @throws NullPointerException if {@code tunnelIdleTimeout} is null
+         */
+        public Builder tunnelIdleTimeout(Duration tunnelIdleTimeout) {
+            this.tunnelIdleTimeout = Objects.requireNonNull(tunnelIdleTimeout, "tunnelIdleTimeout");
+            return this;
+        }
+
         /** Whether end of stream on a source shuts down the drain's output; default true. */
         public Builder shutdownOnEof(boolean shutdownOnEof) {
             this.shutdownOnEof = shutdownOnEof;
@@ -132,19 +164,23 @@ public final class SpliceOptions {
             if (maxBytes < 0) {
                 throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
             }
-            if (idleTimeout.isNegative()) {
-                throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
-            }
-            try {
-                idleTimeout.toNanos();
-            } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("idleTimeout is too large (over Long.MAX_VALUE nanoseconds): "
-                        + idleTimeout, e);
-            }
-            if (maxBytes == 0 && idleTimeout.isZero() && shutdownOnEof) {
+            checkTimeout("idleTimeout", idleTimeout);
+            checkTimeout("tunnelIdleTimeout", tunnelIdleTimeout);
+            if (maxBytes == 0 && idleTimeout.isZero() && tunnelIdleTimeout.isZero() && shutdownOnEof) {
                 return DEFAULTS;
             }
-            return new SpliceOptions(maxBytes, idleTimeout, shutdownOnEof);
+            return new SpliceOptions(maxBytes, idleTimeout, tunnelIdleTimeout, shutdownOnEof);
+        }
+
+        private static void checkTimeout(String name, Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative: " + d);
+            }
+            try {
+                d.toNanos();
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + " is too large (over Long.MAX_VALUE nanoseconds): " + d, e);
+            }
         }
     }
 }

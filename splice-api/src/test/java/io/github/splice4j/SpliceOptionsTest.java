@@ -132,14 +132,55 @@ class SpliceOptionsTest {
 
     @Test
     void toString_defaults() {
-        assertEquals("SpliceOptions{maxBytes=unlimited, idleTimeout=none, shutdownOnEof=true}",
+        assertEquals("SpliceOptions{maxBytes=unlimited, idleTimeout=none, tunnelIdleTimeout=none, shutdownOnEof=true}",
                 SpliceOptions.defaults().toString());
     }
 
     @Test
     void toString_values() {
-        assertEquals("SpliceOptions{maxBytes=100, idleTimeout=PT30S, shutdownOnEof=false}",
+        assertEquals("SpliceOptions{maxBytes=100, idleTimeout=PT30S, tunnelIdleTimeout=none, shutdownOnEof=false}",
                 SpliceOptions.builder().maxBytes(100).idleTimeout(Duration.ofSeconds(30)).shutdownOnEof(false)
                         .build().toString());
+    }
+
+    @Test
+    void tunnelIdleTimeout_default_zero() {
+        assertEquals(Duration.ZERO, SpliceOptions.defaults().tunnelIdleTimeout());
+    }
+
+    @Test
+    void tunnelIdleTimeout_set() {
+        SpliceOptions o = SpliceOptions.builder().tunnelIdleTimeout(Duration.ofSeconds(7)).build();
+        assertEquals(Duration.ofSeconds(7), o.tunnelIdleTimeout());
+        assertEquals(Duration.ZERO, o.idleTimeout());
+    }
+
+    @Test
+    void tunnelIdleTimeout_negative() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SpliceOptions.builder().tunnelIdleTimeout(Duration.ofMillis(-1)).build());
+        assertEquals("tunnelIdleTimeout must not be negative: PT-0.001S", e.getMessage());
+    }
+
+    @Test
+    void tunnelIdleTimeout_overflowingNanoseconds() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SpliceOptions.builder().tunnelIdleTimeout(Duration.ofSeconds(Long.MAX_VALUE)).build());
+        assertEquals("tunnelIdleTimeout is too large (over Long.MAX_VALUE nanoseconds): PT2562047788015215H30M7S",
+                e.getMessage());
+    }
+
+    @Test
+    void tunnelIdleTimeout_null() {
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> SpliceOptions.builder().tunnelIdleTimeout(null));
+        assertEquals("tunnelIdleTimeout", e.getMessage());
+    }
+
+    @Test
+    void tunnelIdleTimeout_inEquals() {
+        SpliceOptions a = SpliceOptions.builder().tunnelIdleTimeout(Duration.ofSeconds(1)).build();
+        assertNotEquals(SpliceOptions.defaults(), a);
+        assertEquals(a, SpliceOptions.builder().tunnelIdleTimeout(Duration.ofSeconds(1)).build());
     }
 }
