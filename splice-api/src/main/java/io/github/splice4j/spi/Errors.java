@@ -60,6 +60,23 @@ public final class Errors {
                 + (message == null ? cause.getClass().getSimpleName() : message), cause);
     }
 
+    /**
+     * The failure of a write to {@code drain}, named as {@link #named} does, except that a drain
+     * the JDK refuses because its output was shut down (while the channel is open) is EPIPE, as
+     * the kernel names it, not EBADF.
+     *
+     * @param drain the channel written to
+     * @param cause what the write threw
+     * @return the exception to end the direction with
+     */
+    public static IOException writeFailed(java.nio.channels.SocketChannel drain, IOException cause) {
+        // the JDK throws ClosedChannelException or AsynchronousCloseException, depending on the release
+        if (cause instanceof ClosedChannelException && drain.isOpen()) {
+            return new IOException("write failed with error EPIPE: the drain's output is shut down", cause);
+        }
+        return named("write", cause);
+    }
+
     /** {@code call(..) failed with error NAME (errno): text}, the message of a native failure. */
     public static IOException nativeFailure(String call, String errnoName, int errno, String text) {
         return new IOException(call + " failed with error " + errnoName + " (" + errno + "): " + text);

@@ -6,17 +6,22 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.Map;
 
 /**
  * One direction of a splice: the state machine every backend shares. Confined to the loop thread
  * but for {@link #delivered}, which any thread may read.
+ *
+ * <p>Every use of the transfer that may reach a descriptor goes through {@link #copy()} or
+ * {@link #kernel()}, which check that the session entered the descriptor guard in this loop
+ * iteration ({@link Session#checkEntered()}).
  *
  * <p>For a {@link CopyTransfer} the pump alternates: flush what is pending, and only when
  * nothing is pending take at most the bytes left under the limit. So a direction never holds
  * more than one fill, never reads past its limit, and stops reading while its drain is full
  * (back-pressure reaches the source's peer through TCP).
  */
-final class Flow {
+final class Flow implements EventLoop.Timed {
 
     /**
      * Bytes one direction takes per readiness event before it yields to the other splices on its
@@ -25,36 +30,51 @@ final class Flow {
      * System property {@code splice4j.eventBudget} (bytes, at least 4096; default 256 KiB).
      */
     static final long BUDGET = Math.max(4096, Long.getLong("splice4j.eventBudget", 256 * 1024));
-    /** Idle timeouts are capped here (about 73 years) so deadline arithmetic cannot overflow. */
-    private static final long MAX_IDLE_NANOS = Long.MAX_VALUE / 4;
+    /** How often a drain that nothing else watches is asked whether it failed (Transfer#drainFailure). */
+    static final long DRAIN_CHECK_NANOS = 1_000_000_000L;
 
     private static volatile boolean loggedFallback;
 
-    final Session session;
-    final Direction direction;
-    final SocketChannel source;
-    final SocketChannel drain;
+    private final Session session;
+    private final Direction direction;
+    private final SocketChannel source;
+    private final SocketChannel drain;
     private final long max;
     private final long idleNanos;
+    /** Whether moved bytes are timestamped: some idle timer (this direction's or the tunnel's) needs it. */
+    private final boolean timed;
+    /** Runs the drain checks (a second timer of this direction). */
+    private final EventLoop.Timed drainCheck = new EventLoop.Timed() {
+        @Override
+        public void onTimer(long now) {
+            checkDrain();
+        }
+
+        @Override
+        public Session session() {
+            return session;
+        }
+    };
 
     private CopyTransfer copy;
     private KernelTransfer kernel;
     private long taken;
-    volatile long delivered;
+    private volatile long delivered;
     private long lastActivity;
-    long deadline;
+    private EventLoop.Timer timer;
+    private EventLoop.Timer drainTimer;
     /** Whether the engine keeps the idle timer (the kernel does not). */
     private boolean engineIdle;
     /** A kernel transfer's polling interval (see KernelTransfer#pollNanos); 0 = not polled. */
     private long pollNanos;
     /** Why the direction will end once nothing is pending; null while it runs. */
     private SpliceEnd stopping;
-    SpliceEnd end;
-    IOException error;
+    private SpliceEnd end;
+    private IOException error;
     /** Bytes taken but never delivered, handed to the application at an idle timeout; else null. */
-    ByteBuffer undelivered;
-    boolean wantRead;
-    boolean wantWrite;
+    private ByteBuffer undelivered;
+    private boolean wantRead;
+    private boolean wantWrite;
 
     Flow(Session session, Direction direction, SocketChannel source, SocketChannel drain) {
         this.session = session;
@@ -62,29 +82,85 @@ final class Flow {
         this.source = source;
         this.drain = drain;
         this.max = session.options.maxBytes();
-        this.idleNanos = Math.min(session.options.idleTimeout().toNanos(), MAX_IDLE_NANOS);
+        this.idleNanos = Math.min(session.options.idleTimeout().toNanos(), Session.MAX_TIMEOUT_NANOS);
+        this.timed = idleNanos > 0 || session.tunnelNanos > 0;
+    }
+
+    @Override
+    public Session session() {
+        return session;
     }
 
     boolean isKernel() {
         return kernel != null;
     }
 
-    /** On the loop, after registration: creates the transfer and arms the idle timer. */
+    boolean ended() {
+        return end != null;
+    }
+
+    boolean wantRead() {
+        return wantRead;
+    }
+
+    boolean wantWrite() {
+        return wantWrite;
+    }
+
+    long delivered() {
+        return delivered;
+    }
+
+    long lastActivity() {
+        return lastActivity;
+    }
+
+    /** The copy transfer, for a use that may reach a descriptor: only inside the guard. */
+    private CopyTransfer copy() {
+        session.checkEntered();
+        return copy;
+    }
+
+    /** The kernel transfer, for a use that may reach a descriptor: only inside the guard. */
+    private KernelTransfer kernel() {
+        session.checkEntered();
+        return kernel;
+    }
+
+    /** On the loop, after registration, inside the guard: creates the transfer and arms the timers. */
     void open() throws IOException {
+        session.checkEntered();
+        if (inputShutDown(source)) {
+            // the application shut the source for input: Java's read says end of stream, and so does
+            // every backend (a kernel would move bytes still queued on Linux, none on the BSDs)
+            finish(SpliceEnd.EOF);
+            return;
+        }
         Transfer t = session.backend.provider().newTransfer(source, drain, session.options);
+        long now = System.nanoTime();
+        lastActivity = now;
         if (t instanceof KernelTransfer) {
             kernel = (KernelTransfer) t;
             // the source turns readable when the kernel ends the splice, unless the transfer says so itself
-            wantRead = !kernel.reportsReadable(() -> session.loop.execute(this::onReported));
+            wantRead = !kernel.reportsReadable(() -> session.loop.execute(() -> session.onReported(this)));
             pollNanos = Math.max(0, kernel.pollNanos());
         } else {
             copy = (CopyTransfer) t;
         }
         engineIdle = idleNanos > 0 && (kernel == null || !kernel.kernelIdle());
         if (engineIdle || pollNanos > 0) {
-            lastActivity = System.nanoTime();
-            deadline = nextCheck(lastActivity);
-            session.loop.schedule(this);
+            timer = session.loop.schedule(this, nextCheck(now));
+        }
+        if (session.other(this) == null) {
+            watchDrain();
+        }
+    }
+
+    private static boolean inputShutDown(SocketChannel c) {
+        try {
+            return c.socket().isInputShutdown();
+        } catch (UnsupportedOperationException e) {
+            return false;  // a UNIX-domain channel has no socket adaptor; its reads tell
         }
     }
 
@@ -112,7 +188,7 @@ final class Flow {
             long budget = BUDGET;
             while (true) {
                 if (copy.pending() > 0) {
-                    long w = copy.flush();
+                    long w = copy().flush();
                     if (w > 0) {
                         delivered += w;
                         moved = true;
@@ -140,7 +216,7 @@ final class Flow {
                 long r;
                 try {
                     // never more than the budget at once: a linux pipe holds 1 MiB
-                    r = copy.fill(Math.min(room, budget));
+                    r = copy().fill(Math.min(room, budget));
                 } catch (TransferUnsupportedException e) {
                     if (taken != 0 || !fallBack(e)) {
                         throw e;
@@ -162,7 +238,7 @@ final class Flow {
         } catch (IOException e) {
             fail(e, true);
         }
-        if (moved && idleNanos > 0) {
+        if (moved && timed) {
             lastActivity = System.nanoTime();
         }
     }
@@ -182,22 +258,15 @@ final class Flow {
         return true;
     }
 
-    /** A kernel transfer reported its source readable (KernelTransfer#reportsReadable). */
-    private void onReported() {
-        if (end == null && session.checkOpen()) {
-            pollKernel(false);
-            session.updateInterest();
-        }
-    }
-
-    private void pollKernel(boolean polled) {
-        if (end != null) {
+    /** Inside the guard: asks the kernel transfer whether it ended (or, polled, ended unseen). */
+    void pollKernel(boolean polled) {
+        if (end != null || kernel == null) {
             return;
         }
         try {
-            SpliceEnd why = polled ? kernel.polled() : kernel.ended();
+            SpliceEnd why = polled ? kernel().polled() : kernel().ended();
             if (why != null) {
-                delivered = kernel.transferred();
+                delivered = kernel().transferred();
                 finish(why);
             }
         } catch (IOException e) {
@@ -205,11 +274,11 @@ final class Flow {
         }
     }
 
-    /** On the loop: updates the live count of a kernel transfer. */
+    /** Inside the guard: updates the live count of a kernel transfer. */
     void refresh() {
         if (kernel != null && end == null) {
             try {
-                long n = kernel.transferred();
+                long n = kernel().transferred();
                 if (n != delivered) {
                     delivered = n;
                     lastActivity = System.nanoTime();
@@ -220,9 +289,11 @@ final class Flow {
         }
     }
 
-    /** The idle timer fired at {@code now}: re-arm if bytes moved since, else end. */
-    void onTimer(long now) {
-        if (end != null) {
+    /** This direction's idle or poll timer: re-arm if bytes moved since, else end. */
+    @Override
+    public void onTimer(long now) {
+        timer = null;
+        if (end != null || !session.enter()) {
             return;
         }
         refresh();
@@ -237,42 +308,52 @@ final class Flow {
         long due = lastActivity + idleNanos;
         if (!engineIdle || due - now > 0) {
             if (engineIdle || pollNanos > 0) {
-                deadline = nextCheck(now);
-                session.loop.schedule(this);
+                timer = session.loop.schedule(this, nextCheck(now));
             }
+            return;
+        }
+        endIdle();
+        session.updateInterest();
+    }
+
+    /**
+     * Inside the guard: ends the direction IDLE_TIMEOUT. Bytes already taken get a last chance to
+     * go; those the drain does not take go to the application (SpliceResult#undelivered) rather
+     * than being dropped.
+     */
+    void endIdle() {
+        if (end != null) {
             return;
         }
         try {
             if (kernel != null) {
-                kernel.stop();
-                delivered = kernel.transferred();
+                kernel().stop();
+                delivered = kernel().transferred();
             } else if (copy.pending() > 0) {
-                delivered += copy.flush();  // last chance for bytes already taken
+                delivered += copy().flush();
                 if (copy.pending() > 0) {
-                    // the drain takes nothing: hand the bytes to the application rather than drop them
-                    undelivered = copy.takePending();
+                    undelivered = copy().takePending();
                 }
             }
             finish(SpliceEnd.IDLE_TIMEOUT);
         } catch (IOException e) {
             fail(e, true);
         }
-        session.updateInterest();
     }
 
-    /** Stops taking bytes; pending ones are still delivered unless the splice is being closed. */
+    /** Inside the guard: stops taking bytes; pending ones are still delivered unless the splice is being closed. */
     void unsplice(boolean closing) {
         if (end != null) {
             return;
         }
         try {
             if (kernel != null) {
-                kernel.stop();
-                delivered = kernel.transferred();
+                kernel().stop();
+                delivered = kernel().transferred();
                 finish(SpliceEnd.UNSPLICED);
             } else if (closing) {
                 if (copy.pending() > 0) {
-                    delivered += copy.flush();
+                    delivered += copy().flush();
                 }
                 finish(SpliceEnd.UNSPLICED);
             } else {
@@ -285,34 +366,72 @@ final class Flow {
     }
 
     /**
-     * On the loop, about once a second: asks the transfer whether the drain died, if nothing else
-     * would tell (no write pending on it, no other direction reading it). See Transfer#drainFailure.
+     * The application closed a channel (Session#closedByApplication): a kernel splice is stopped
+     * and its exact count read while the descriptors are still pinned. Copies hold nothing the
+     * kernel could still move.
      */
-    void checkDrain() {
-        Transfer t = kernel != null ? kernel : copy;
-        Flow other = session.other(this);
-        if (end != null || t == null || wantWrite || (other != null && other.end == null && other.wantRead)) {
-            return;
-        }
-        IOException e = t.drainFailure();
-        if (e != null) {
-            fail(e, true);
+    void stopKernel() {
+        if (end == null && kernel != null) {
+            try {
+                kernel().stop();
+            } catch (IOException | RuntimeException e) {
+                // an error the kernel recorded: the splice ends with the application's close anyway
+            }
+            try {
+                delivered = kernel().transferred();
+            } catch (IOException | RuntimeException e) {
+                // the count stays the last one seen
+            }
         }
     }
 
-    /** Ends this direction with ERROR; with {@code spread}, the other direction too. */
+    /** The other direction ended: this one's drain may now be unwatched. */
+    void otherEnded() {
+        watchDrain();
+    }
+
+    /**
+     * Arms the drain check if this direction runs, its transfer can tell a failed drain, and no
+     * event would: a unidirectional splice, or a bidirectional one whose other direction ended
+     * (while it runs, its reads see the drain's reset).
+     */
+    private void watchDrain() {
+        Transfer t = kernel != null ? kernel : copy;
+        if (end == null && drainTimer == null && t != null && t.detectsDrainFailure()) {
+            drainTimer = session.loop.schedule(drainCheck, System.nanoTime() + DRAIN_CHECK_NANOS);
+        }
+    }
+
+    /** The drain check: asks the transfer whether the drain died, unless a pending write will tell. */
+    private void checkDrain() {
+        drainTimer = null;
+        if (end != null || !session.enter()) {
+            return;
+        }
+        if (!wantWrite) {
+            Transfer t = kernel != null ? kernel() : copy();
+            IOException e = t.drainFailure();
+            if (e != null) {
+                fail(e, true);
+                session.updateInterest();
+                return;
+            }
+        }
+        watchDrain();
+    }
+
+    /**
+     * Ends this direction with ERROR; with {@code spread}, the other direction too. After the
+     * application closed a channel ({@link Session#usable()} false) no descriptor is touched:
+     * the count stays the last one known and bytes held are dropped with the transfer.
+     */
     void fail(IOException e, boolean spread) {
         if (end != null) {
             return;
         }
         error = Errors.named(direction == Direction.FORWARD ? "splice forward" : "splice reverse", e);
-        try {
-            if (kernel != null) {
-                kernel.stop();
-                delivered = kernel.transferred();
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // already failing; the count stays the last one seen
+        if (session.usable()) {
+            stopKernel();  // already failing: the kernel's own error, if any, adds nothing
         }
         end(SpliceEnd.ERROR);
         Flow other = session.other(this);
@@ -324,10 +443,10 @@ final class Flow {
     /** The other direction failed: deliver what can go without waiting, then end with its error. */
     private void peerFailed(IOException e) {
         try {
-            if (copy != null && copy.pending() > 0) {
-                delivered += copy.flush();
+            if (copy != null && copy.pending() > 0 && session.usable()) {
+                delivered += copy().flush();
             }
-        } catch (IOException ignored) {
+        } catch (IOException | RuntimeException ignored) {
             // the connection is going down anyway
         }
         fail(e, false);
@@ -350,9 +469,10 @@ final class Flow {
         end = why;
         wantRead = false;
         wantWrite = false;
-        if (idleNanos > 0 || pollNanos > 0) {
-            session.loop.unschedule(this);
-        }
+        session.loop.cancel(timer);
+        session.loop.cancel(drainTimer);
+        timer = null;
+        drainTimer = null;
         Transfer t = kernel != null ? kernel : copy;
         if (t != null) {
             try {
@@ -361,6 +481,19 @@ final class Flow {
                 Backends.LOG.log(Level.WARNING, "splice4j: release failed", e);
             }
         }
-        session.flowEnded();
+        session.flowEnded(this);
+    }
+
+    /** Adds this direction's end to the result being built. */
+    void report(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes, Map<Direction, IOException> errors,
+            Map<Direction, ByteBuffer> undeliveredBytes) {
+        ends.put(direction, end);
+        bytes.put(direction, delivered);
+        if (error != null) {
+            errors.put(direction, error);
+        }
+        if (undelivered != null) {
+            undeliveredBytes.put(direction, undelivered);
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -23,12 +24,39 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One splice: two channels and one or two {@link Flow}s, all owned by one {@link EventLoop}.
  * Public methods are thread-safe; everything else runs on the loop.
+ *
+ * <h2>The descriptor guard</h2>
+ *
+ * Backends make raw system calls on the channels' descriptors (splice(2), setsockopt). The
+ * application may close a channel at any moment, on any thread, and the number of a closed
+ * descriptor is handed to the next socket or pipe the process opens. What keeps a call from
+ * reaching such a newcomer (docs/spec.md, "No stray bytes"):
+ * <ol>
+ *   <li>The JDK does not close the descriptor of a channel registered with a selector when the
+ *       application closes it: it cancels the channel's keys and closes the descriptor once the
+ *       last of them is deregistered, which happens inside a select of that key's selector.
+ *   <li>Each channel has a second key in its loop's pin selector ({@code EventLoop#pins}), which
+ *       is selected only after this session cancelled its keys at hand-back. So the descriptor is
+ *       the channel's socket for the session's whole life, whatever the application closes.
+ *   <li>The application's close is still honoured: it invalidates the keys, and
+ *       {@link #enter()}, which every event, timer and task (unsplice, close, counts) calls
+ *       first, then ends the splice: ERROR with an EBADF-named exception, bytes held written
+ *       nowhere (a pipe holding them is destroyed, not pooled), a kernel splice stopped with its
+ *       exact count, and no descriptor touched after that.
+ *   <li>{@link #enter()} also records the loop's select count ({@link EventLoop#epoch()}); every
+ *       descriptor use in {@link Flow} first calls {@link #checkEntered()}, which fails loudly if
+ *       the check was not made in this loop iteration or the caller is not the loop thread. So
+ *       even without the pins, no select (the only place a key is dropped) can come between the
+ *       check and the call.
+ * </ol>
  */
-final class Session implements SpliceHandle {
+final class Session implements SpliceHandle, EventLoop.Timed {
 
     private static final int RUNNING = 0;
     private static final int UNSPLICING = 1;
     private static final int CLOSING = 2;
+    /** Timeouts are capped here (about 73 years) so deadline arithmetic cannot overflow. */
+    static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
     final Backend backend;
     final EventLoop loop;
@@ -37,14 +65,24 @@ final class Session implements SpliceHandle {
     final SpliceOptions options;
     final Flow forward;
     final Flow reverse;
+    /** The tunnel idle timeout (SpliceOptions#tunnelIdleTimeout) in nanoseconds; 0 for none. */
+    final long tunnelNanos;
     private final CompletableFuture<SpliceResult> done = new CompletableFuture<>();
     private final AtomicInteger stop = new AtomicInteger(RUNNING);
     private boolean aWasBlocking;
     private boolean bWasBlocking;
     private SelectionKey ka;
     private SelectionKey kb;
+    /** The pin keys (EventLoop#pins): the channels' descriptors stay theirs while these are registered. */
+    private SelectionKey pa;
+    private SelectionKey pb;
     private boolean registered;
     private boolean finishing;
+    /** False once a channel was found closed by the application: no descriptor is touched again. */
+    private boolean usable = true;
+    /** {@link EventLoop#epoch()} at the last successful {@link #enter()}; -1 before. */
+    private long enteredEpoch = -1;
+    private EventLoop.Timer tunnelTimer;
 
     Session(Backend backend, EventLoop loop, SocketChannel a, SocketChannel b, boolean bidirectional,
             SpliceOptions options) {
@@ -53,8 +91,14 @@ final class Session implements SpliceHandle {
         this.a = a;
         this.b = b;
         this.options = options;
+        this.tunnelNanos = Math.min(options.tunnelIdleTimeout().toNanos(), MAX_TIMEOUT_NANOS);
         this.forward = new Flow(this, Direction.FORWARD, a, b);
         this.reverse = bidirectional ? new Flow(this, Direction.REVERSE, b, a) : null;
+    }
+
+    @Override
+    public Session session() {
+        return this;
     }
 
     /** On the caller's thread: switches both channels to non-blocking, undoing it on failure. */
@@ -72,38 +116,119 @@ final class Session implements SpliceHandle {
         }
     }
 
+    // ---- the guard ----
+
+    /**
+     * On the loop: the check before any descriptor use (see the class comment). True if both
+     * channels are still the splice's; false if the splice is over, or a channel was found
+     * closed, which ends it.
+     */
+    boolean enter() {
+        if (finishing || !registered) {
+            return false;
+        }
+        if (!ka.isValid() || !kb.isValid()) {
+            closedByApplication();
+            return false;
+        }
+        enteredEpoch = loop.epoch();
+        return true;
+    }
+
+    /**
+     * Called by every descriptor use: throws if {@link #enter()} did not succeed since the loop's
+     * last select, or if this is not the loop thread. A bug caught here ends the splice (its
+     * exception is logged) instead of reaching a descriptor that may belong to another socket.
+     */
+    void checkEntered() {
+        if (enteredEpoch != loop.epoch() || !loop.inLoop() || !usable) {
+            throw new IllegalStateException("splice4j: a descriptor use without the open-channel check in this loop"
+                    + " iteration (docs/spec.md, \"No stray bytes\")");
+        }
+    }
+
+    /** Whether descriptors may still be used (no channel was found closed). */
+    boolean usable() {
+        return usable;
+    }
+
+    /** On the loop: ends the splice if the application closed one of its channels. */
+    void checkClosed() {
+        if (!finishing && registered && (!ka.isValid() || !kb.isValid())) {
+            closedByApplication();
+        }
+    }
+
+    /**
+     * A channel was closed by the application. Its descriptor is still pinned, so a kernel
+     * splice can still be stopped and its exact count read; then nothing touches the descriptors
+     * again, and bytes held by a copy are dropped with it.
+     */
+    private void closedByApplication() {
+        String which = !ka.isValid() ? (reverse == null ? "source" : "a") : (reverse == null ? "drain" : "b");
+        IOException e = new IOException("splice ended: channel " + which + " was closed by the application (EBADF)");
+        enteredEpoch = loop.epoch();
+        forward.stopKernel();
+        if (reverse != null) {
+            reverse.stopKernel();
+        }
+        usable = false;
+        failAll(e);
+    }
+
+    // ---- loop entry points: each enters first ----
+
     /** On the loop: registers the channels, sets up each direction and moves what is waiting. */
     void register() {
         loop.add(this);
         try {
-            ka = a.register(loop.selector, 0, this);
-            kb = b.register(loop.selector, 0, this);
+            SelectionKey[] k = loop.register(a, this);
+            ka = k[0];
+            pa = k[1];
+            k = loop.register(b, this);
+            kb = k[0];
+            pb = k[1];
             registered = true;
+        } catch (ClosedChannelException e) {
+            // closed by the application before the loop got to it: nothing was touched
+            usable = false;
+            failAll(new IOException("splice ended: a channel was closed by the application before the splice"
+                    + " started (EBADF)", e));
+            return;
+        } catch (IOException | RuntimeException e) {
+            usable = false;
+            failAll(Errors.named("register", e instanceof IOException ? (IOException) e : new IOException(e.toString(), e)));
+            return;
+        }
+        if (!enter()) {
+            return;
+        }
+        try {
             forward.open();
             if (reverse != null) {
                 reverse.open();
             }
         } catch (IOException | RuntimeException e) {
-            IOException io = e instanceof IOException ? (IOException) e : new IOException(e.toString(), e);
-            failAll(Errors.named("register", io));
+            failAll(Errors.named("splice setup", e instanceof IOException ? (IOException) e
+                    : new IOException(e.toString(), e)));
             return;
+        }
+        if (tunnelNanos > 0 && !finishing) {
+            tunnelTimer = loop.schedule(this, System.nanoTime() + tunnelNanos);
         }
         forward.pump();
         if (reverse != null) {
             reverse.pump();
         }
         if (stop.get() != RUNNING) {
-            stopOnLoop();
+            stopDirections();
         }
         updateInterest();
     }
 
     /** On the loop: a key of this session is ready. */
     void onReady(SelectionKey key) {
-        if (finishing) {
-            return;
-        }
-        if (!checkOpen()) {
+        if (!enter()) {
             return;
         }
         int ready = key.readyOps();
@@ -125,34 +250,37 @@ final class Session implements SpliceHandle {
         updateInterest();
     }
 
-    /**
-     * On the loop: whether both channels are still open. The application may close one at any
-     * time, which cancels its key without waking the selector; the loop calls this before
-     * touching the channels and on a periodic sweep.
-     */
-    boolean checkOpen() {
-        if (finishing || !registered) {
-            return !finishing;
-        }
-        if (ka.isValid() && kb.isValid()) {
-            return true;
-        }
-        String which = !ka.isValid() ? (reverse == null ? "source" : "a") : (reverse == null ? "drain" : "b");
-        failAll(new IOException("splice ended: channel " + which
-                + " was closed by the application (EBADF)"));
-        return false;
-    }
-
-    /** On the loop: asks each running direction whether its drain died unseen (Flow#checkDrain). */
-    void checkDrains() {
-        if (finishing || !registered || !checkOpen()) {
+    /** On the loop: the tunnel idle timer. Ends every running direction once none moved for the timeout. */
+    @Override
+    public void onTimer(long now) {
+        tunnelTimer = null;
+        if (!enter()) {
             return;
         }
-        forward.checkDrain();
+        forward.refresh();
+        long last = forward.lastActivity();
         if (reverse != null) {
-            reverse.checkDrain();
+            reverse.refresh();
+            last = Math.max(last, reverse.lastActivity());
+        }
+        long due = last + tunnelNanos;
+        if (due - now > 0) {
+            tunnelTimer = loop.schedule(this, due);
+            return;
+        }
+        forward.endIdle();
+        if (reverse != null) {
+            reverse.endIdle();
         }
         updateInterest();
+    }
+
+    /** On the loop: a transfer reported its source readable (KernelTransfer#reportsReadable). */
+    void onReported(Flow f) {
+        if (enter()) {
+            f.pollKernel(false);
+            updateInterest();
+        }
     }
 
     /** On the loop: an unexpected exception from a backend; ends the splice rather than the loop. */
@@ -177,43 +305,58 @@ final class Session implements SpliceHandle {
         if (finishing || !registered) {
             return;
         }
-        int ia = (forward.wantRead ? SelectionKey.OP_READ : 0)
-                | (reverse != null && reverse.wantWrite ? SelectionKey.OP_WRITE : 0);
-        int ib = (forward.wantWrite ? SelectionKey.OP_WRITE : 0)
-                | (reverse != null && reverse.wantRead ? SelectionKey.OP_READ : 0);
+        int ia = (forward.wantRead() ? SelectionKey.OP_READ : 0)
+                | (reverse != null && reverse.wantWrite() ? SelectionKey.OP_WRITE : 0);
+        int ib = (forward.wantWrite() ? SelectionKey.OP_WRITE : 0)
+                | (reverse != null && reverse.wantRead() ? SelectionKey.OP_READ : 0);
         try {
-            if (ka.isValid() && ka.interestOps() != ia) {
+            if (ka.interestOps() != ia) {
                 ka.interestOps(ia);
             }
-            if (kb.isValid() && kb.interestOps() != ib) {
+            if (kb.interestOps() != ib) {
                 kb.interestOps(ib);
             }
         } catch (CancelledKeyException e) {
             // the application closed a channel just now, on another thread: the splice ends with ERROR
-            checkOpen();
+            checkClosed();
         }
     }
 
     /** On the loop, from a flow that ended. */
-    void flowEnded() {
-        if (!finishing && forward.end != null && (reverse == null || reverse.end != null)) {
+    void flowEnded(Flow f) {
+        if (finishing) {
+            return;
+        }
+        Flow other = other(f);
+        if (other == null || other.ended()) {
             finishing = true;
+            loop.cancel(tunnelTimer);
+            tunnelTimer = null;
             loop.finishing(this);
+        } else {
+            other.otherEnded();
         }
     }
 
-    void cancelKeys() {
-        if (ka != null) {
-            ka.cancel();
+    /** Cancels the keys and pins; returns how many selected keys there were, for the loop's key count. */
+    int cancelKeys() {
+        int n = 0;
+        for (SelectionKey k : new SelectionKey[] {ka, kb}) {
+            if (k != null) {
+                k.cancel();
+                n++;
+            }
         }
-        if (kb != null) {
-            kb.cancel();
+        for (SelectionKey k : new SelectionKey[] {pa, pb}) {
+            if (k != null) {
+                k.cancel();
+            }
         }
+        return n;
     }
 
     /** On the loop, after the keys were deregistered: gives the channels back and completes. */
     void handBack() {
-        loop.remove(this);
         if (stop.get() == CLOSING) {
             closeQuietly(a);
             closeQuietly(b);
@@ -251,29 +394,25 @@ final class Session implements SpliceHandle {
         Map<Direction, IOException> errors = new EnumMap<>(Direction.class);
         Map<Direction, ByteBuffer> undelivered = new EnumMap<>(Direction.class);
         for (Flow f : reverse == null ? new Flow[] {forward} : new Flow[] {forward, reverse}) {
-            ends.put(f.direction, f.end);
-            bytes.put(f.direction, f.delivered);
-            if (f.error != null) {
-                errors.put(f.direction, f.error);
-            }
-            if (f.undelivered != null) {
-                undelivered.put(f.direction, f.undelivered);
-            }
+            f.report(ends, bytes, errors, undelivered);
         }
         return SpliceResult.of(ends, bytes, errors, undelivered);
     }
 
-    /** On the loop: ends every running direction as UNSPLICED, or as the close asks. */
+    /** On the loop: the application asked to unsplice or close. */
     private void stopOnLoop() {
-        if (finishing || !registered) {
-            return;
+        if (enter()) {
+            stopDirections();
+            updateInterest();
         }
+    }
+
+    private void stopDirections() {
         boolean closing = stop.get() == CLOSING;
         forward.unsplice(closing);
         if (reverse != null) {
             reverse.unsplice(closing);
         }
-        updateInterest();
     }
 
     // ---- SpliceHandle ----
@@ -299,22 +438,16 @@ final class Session implements SpliceHandle {
         if (f.isKernel() && !done.isDone()) {
             refreshKernelCounts();
         }
-        return f.delivered;
+        return f.delivered();
     }
 
     private void refreshKernelCounts() {
         if (loop.inLoop()) {
-            forward.refresh();
-            if (reverse != null) {
-                reverse.refresh();
-            }
+            refreshOnLoop();
         } else if (!SpliceEngine.isLoopThread()) {
             CompletableFuture<Void> refreshed = new CompletableFuture<>();
             loop.execute(() -> {
-                forward.refresh();
-                if (reverse != null) {
-                    reverse.refresh();
-                }
+                refreshOnLoop();
                 refreshed.complete(null);
             });
             try {
@@ -325,6 +458,16 @@ final class Session implements SpliceHandle {
                     Thread.currentThread().interrupt();
                 }
             }
+        }
+    }
+
+    private void refreshOnLoop() {
+        if (enter()) {
+            forward.refresh();
+            if (reverse != null) {
+                reverse.refresh();
+            }
+            updateInterest();
         }
     }
 
@@ -360,14 +503,12 @@ final class Session implements SpliceHandle {
 
     @Override
     public void close() {
-        if (done.isDone()) {
-            return;  // CONTRACT 3.9: no effect after completion; the channels are the application's again
-        }
-        if (stop.getAndSet(CLOSING) != CLOSING) {
+        if (!done.isDone() && stop.getAndSet(CLOSING) != CLOSING) {
             loop.execute(this::stopOnLoop);
         }
         // The loop closes the channels when it hands back a CLOSING splice, but the splice may
-        // complete just before it sees the request; closing here too keeps the promise either way.
+        // complete just before it sees the request, or may have completed long ago: closing here
+        // too keeps the promise that close() leaves both channels closed either way.
         CompletableFuture<Void> closed = done.thenRun(() -> {
             closeQuietly(a);
             closeQuietly(b);

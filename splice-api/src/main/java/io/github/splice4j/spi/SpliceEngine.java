@@ -68,9 +68,17 @@ public final class SpliceEngine {
         return session;
     }
 
-    /** The number of event-loop threads splices use. */
+    /**
+     * The number of event-loop threads splices use.
+     *
+     * @throws java.io.UncheckedIOException if the loops cannot be started (see {@link #start})
+     */
     public static int threads() {
-        return loops().length;
+        try {
+            return loops().length;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Whether the calling thread is one of the engine's event-loop threads. */
@@ -103,12 +111,12 @@ public final class SpliceEngine {
         }
     }
 
-    private static EventLoop nextLoop() {
+    private static EventLoop nextLoop() throws IOException {
         EventLoop[] l = loops();
         return l[Math.floorMod(NEXT.getAndIncrement(), l.length)];
     }
 
-    private static EventLoop[] loops() {
+    private static EventLoop[] loops() throws IOException {
         EventLoop[] l = loops;
         if (l == null) {
             synchronized (SpliceEngine.class) {
@@ -118,9 +126,11 @@ public final class SpliceEngine {
                     if (n < 1) {
                         throw new IllegalStateException(THREADS_PROPERTY + " must be at least 1: " + n);
                     }
-                    l = new EventLoop[n];
-                    for (int i = 0; i < n; i++) {
-                        l[i] = new EventLoop(i);
+                    try {
+                        l = EventLoop.start(n);
+                    } catch (IOException e) {
+                        // nothing was left running: a later splice tries again
+                        throw new IOException("splice4j: cannot start the event loops: " + e.getMessage(), e);
                     }
                     loops = l;
                 }

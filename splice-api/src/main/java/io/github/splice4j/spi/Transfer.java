@@ -32,4 +32,14 @@ public abstract sealed class Transfer permits CopyTransfer, KernelTransfer {
     public IOException drainFailure() {
         return null;
     }
+
+    /**
+     * Whether {@link #drainFailure()} can tell anything. The engine asks a transfer that says
+     * false never, so an idle splice costs no periodic system call.
+     *
+     * @return false (the default); true for a transfer that overrides {@link #drainFailure()}
+     */
+    public boolean detectsDrainFailure() {
+        return false;
+    }
 }

@@ -16,9 +16,11 @@ import jnr.constants.platform.Errno;
  * without setting an error, so the source turns readable only if more bytes wait; there the
  * engine also polls the byte count ({@link #pollNanos()}), which also keeps its idle timer exact.
  *
- * <p>Every call runs on the loop thread that holds the channels' registrations, and touches a
- * descriptor only while its channel is open: a channel the application closed may already have
- * given its number to another socket (the kernel dissolves the splice of a closed socket itself).
+ * <p>Every call runs on the loop thread that holds the channels' registrations, inside the
+ * engine's descriptor guard (docs/spec.md, "No stray bytes"): the engine keeps a spliced
+ * channel's descriptor its socket until the splice hands it back, even after the application
+ * closed it, so a call here never reaches another socket, and a splice whose channel was closed
+ * is stopped with its exact count before the engine lets go.
  */
 final class BsdTransfer extends KernelTransfer {
 
@@ -38,7 +40,9 @@ final class BsdTransfer extends KernelTransfer {
     private final long max;
     private final boolean kernelIdle;
     private final boolean idleWanted;
-    /** The latest count read from the kernel; the last word once the source is closed. */
+    /** A tunnel idle timeout is kept by the engine from the counts: poll them even on OpenBSD. */
+    private final boolean tunnel;
+    /** The latest count read from the kernel. */
     private long count;
     private long pollInterval = MIN_POLL_NANOS;
     private long polledCount;
@@ -53,8 +57,10 @@ final class BsdTransfer extends KernelTransfer {
         this.sourceFd = sourceFd;
         this.drainFd = drainFd;
         this.max = options.maxBytes();
-        this.idleWanted = !options.idleTimeout().isZero();
-        this.kernelIdle = idleWanted && flavor.restartsIdle();
+        // the engine keeps a tunnel idle timer from the counts, so they must stay fresh
+        this.idleWanted = !options.idleTimeout().isZero() || !options.tunnelIdleTimeout().isZero();
+        this.kernelIdle = !options.idleTimeout().isZero() && flavor.restartsIdle();
+        this.tunnel = !options.tunnelIdleTimeout().isZero();
     }
 
     /** Splices {@code source} to {@code drain} in the kernel. */
@@ -69,18 +75,13 @@ final class BsdTransfer extends KernelTransfer {
 
     @Override
     public long transferred() throws IOException {
-        if (source.isOpen()) {
-            count = kernel.splicedBytes(sourceFd);
-        }
+        count = kernel.splicedBytes(sourceFd);
         return count;
     }
 
     /** Called when the source turned readable, which it does only once the kernel let go of it. */
     @Override
     public SpliceEnd ended() throws IOException {
-        if (!source.isOpen()) {
-            throw new IOException("splice failed with error EBADF: the source was closed");
-        }
         Errno error = kernel.soError(sourceFd);
         long n = transferred();
         if (error != null) {
@@ -114,7 +115,7 @@ final class BsdTransfer extends KernelTransfer {
      */
     @Override
     public long pollNanos() {
-        if (flavor.signalsMax()) {
+        if (flavor.signalsMax() && !tunnel) {
             return 0;
         }
         long now = System.nanoTime();
@@ -138,9 +139,6 @@ final class BsdTransfer extends KernelTransfer {
      */
     @Override
     public void stop() throws IOException {
-        if (!source.isOpen()) {
-            return;  // closing the socket dissolves its splice
-        }
         unspliceQuietly();
         // an end the kernel recorded meanwhile must not surface in the application's next read
         Errno pending = kernel.soError(sourceFd);
@@ -185,11 +183,9 @@ final class BsdTransfer extends KernelTransfer {
      * may leave it on the drain.
      */
     private void checkDrain() throws IOException {
-        if (drain.isOpen()) {
-            Errno error = kernel.soError(drainFd);
-            if (error != null) {
-                throw failure("splice to the drain", error);
-            }
+        Errno error = kernel.soError(drainFd);
+        if (error != null) {
+            throw failure("splice to the drain", error);
         }
     }
 

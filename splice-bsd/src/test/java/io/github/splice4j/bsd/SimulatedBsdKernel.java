@@ -120,6 +120,8 @@ final class SimulatedBsdKernel implements BsdKernel {
         /** The latest splice from this socket, for {@link #reportsReadable}. */
         Splice last;
         SelectionKey key;
+        /** The backend released a splice of this socket (as source or drain): its descriptor may go. */
+        volatile boolean released;
 
         Sock(int fd, SocketChannel channel) {
             this.fd = fd;
@@ -193,10 +195,11 @@ final class SimulatedBsdKernel implements BsdKernel {
         if (!channel.isOpen()) {
             throw new IOException("fd(..) failed with error EBADF: channel closed");
         }
-        // forget sockets closed since, unless something still refers to them
+        // forget sockets closed since, once the backend let go of them: until then the engine
+        // keeps a closed channel's descriptor open (its pin), so the real kernel still answers on it
         for (Iterator<Sock> it = byChannel.values().iterator(); it.hasNext();) {
             Sock s = it.next();
-            if (!s.channel.isOpen() && s.idle() && s.key == null) {
+            if (!s.channel.isOpen() && s.idle() && s.key == null && s.released) {
                 it.remove();
                 byFd.remove(s.fd);
             }
@@ -281,6 +284,12 @@ final class SimulatedBsdKernel implements BsdKernel {
                 @Override
                 void start() {
                     Sock s = byFd.get(source);
+                    if (s != null) {
+                        s.released = true;
+                        if (s.last != null) {
+                            s.last.drain.released = true;
+                        }
+                    }
                     if (s != null && s.watched != null) {
                         s.watched = null;
                         updateInterest(s);
@@ -499,7 +508,8 @@ final class SimulatedBsdKernel implements BsdKernel {
                 w = sp.drain.channel.write(sp.buffer);
             } catch (IOException e) {
                 sp.inFlight = false;  // lost with the drain, as in the kernel
-                fail(sp, errnoOf(e));
+                // a drain shut for output is EPIPE in both kernels, as in the engine's naming
+                fail(sp, errnoOf(Errors.writeFailed(sp.drain.channel, e)));
                 return;
             }
             if (w > 0) {

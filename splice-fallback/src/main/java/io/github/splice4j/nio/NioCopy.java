@@ -57,7 +57,7 @@ final class NioCopy extends CopyTransfer {
         try {
             n = drain.write(buf);
         } catch (IOException e) {
-            throw Errors.named("write", e);
+            throw Errors.writeFailed(drain, e);
         }
         if (!buf.hasRemaining()) {
             give(buf);

@@ -148,6 +148,12 @@ final class SpliceTransfer extends CopyTransfer {
         return errno == 0 ? null : Native.failure("drain", errno);
     }
 
+    /** True: SO_ERROR tells, while the drain's descriptor is known. */
+    @Override
+    public boolean detectsDrainFailure() {
+        return out >= 0;
+    }
+
     @Override
     public void release() {
         if (pipe != null) {
@@ -221,7 +227,7 @@ final class SpliceTransfer extends CopyTransfer {
             try {
                 written += drain.write(buffer);
             } catch (IOException e) {
-                throw Errors.named("write", e);
+                throw Errors.writeFailed(drain, e);
             }
             if (buffer.hasRemaining()) {
                 return written;  // the drain is full

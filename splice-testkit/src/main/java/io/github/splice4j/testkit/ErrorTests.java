@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** §3.7 errors: resets and channels closed by the application end the splice with ERROR, promptly. */
@@ -205,5 +206,37 @@ abstract class ErrorTests extends ConformanceBase {
             assertFalse(h.isDone(), "ended before " + n + " bytes moved: " + h);
             Bytes.sleep(1);
         }
+    }
+
+    /** A drain the application shut for output before the splice: the write fails, named EPIPE on every backend. */
+    @Test
+    void drainShutForOutput_endsErrorNamingEpipe() throws Exception {
+        Relay r = net.relay();
+        r.b().shutdownOutput();
+        SpliceHandle h = uni(r.a(), r.b());
+        Bytes.writeFully(r.client(), new byte[1000]);
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.ERROR, res.end(Direction.FORWARD), res::toString);
+        String message = res.error(Direction.FORWARD).orElseThrow().getMessage();
+        assertTrue(message.contains("EPIPE"), message);
+        assertTrue(r.a().isOpen() && r.b().isOpen(), "both channels are handed back");
+    }
+
+    /**
+     * A source the application shut for input before the splice, with bytes waiting: the
+     * direction ends EOF at once and moves nothing, on every backend (Java's own read says end of
+     * stream; the bytes are not the splice's to take).
+     */
+    @Test
+    void sourceShutForInput_bytesWaiting_endsEofMovingNothing() throws Exception {
+        Relay r = net.relay();
+        Bytes.writeFully(r.client(), new byte[] {1, 2, 3, 4});
+        Bytes.sleep(50);  // let them arrive in a's receive buffer
+        r.a().shutdownInput();
+        SpliceHandle h = uni(r.a(), r.b());
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.EOF, res.end(Direction.FORWARD), res::toString);
+        assertEquals(0, res.bytes(Direction.FORWARD));
+        assertEquals(-1, r.server().read(java.nio.ByteBuffer.allocate(1)), "the drain's peer sees the end of stream");
     }
 }

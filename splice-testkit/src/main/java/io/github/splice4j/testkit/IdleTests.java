@@ -199,4 +199,100 @@ abstract class IdleTests extends ConformanceBase {
         assertEquals(res.bytes(FORWARD), received.bytes(), "the result counts exactly what reached the server");
         assertEquals(Generator.prefix(77, received.bytes()), received, "the server got a prefix of the stream");
     }
+
+    /**
+     * The tunnel form: a byte in either direction keeps both alive. Each direction is silent for
+     * 6 T/4 in turn, which per-direction timeouts would not survive.
+     */
+    @Test
+    void tunnelIdleTimeout_trickleInEitherDirection_keepsBothAlive() throws Exception {
+        Duration t = Duration.ofSeconds(1);
+        Relay r = net.relay();
+        SpliceHandle h = bi(r.a(), r.b(), options().tunnelIdleTimeout(t).build());
+        long lastWrite = 0;
+        for (int i = 0; i < 12; i++) {
+            Bytes.sleep(t.toMillis() / 4);
+            assertFalse(h.isDone(), "ended although a byte moved every T/4");
+            lastWrite = System.nanoTime();
+            Bytes.writeFully(i < 6 ? r.client() : r.server(), new byte[] {(byte) i});
+        }
+        assertArrayEquals(new byte[] {0, 1, 2, 3, 4, 5}, Bytes.readExactly(r.server(), 6));
+        assertArrayEquals(new byte[] {6, 7, 8, 9, 10, 11}, Bytes.readExactly(r.client(), 6));
+        SpliceResult res = result(h);
+        long quiet = System.nanoTime() - lastWrite;
+        assertAll(
+                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD)),
+                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE)),
+                () -> assertEquals(6, res.bytes(FORWARD)),
+                () -> assertEquals(6, res.bytes(REVERSE)),
+                () -> assertTrue(quiet >= t.toNanos(), "ended " + quiet / 1_000_000 + " ms after the last byte"));
+    }
+
+    @Test
+    void tunnelIdleTimeout_silenceInBoth_endsBothAtTimeout() throws Exception {
+        Duration t = Duration.ofMillis(500);
+        Relay r = net.relay();
+        long start = System.nanoTime();
+        SpliceHandle h = bi(r.a(), r.b(), options().tunnelIdleTimeout(t).build());
+        SpliceResult res = result(h);
+        long elapsed = System.nanoTime() - start;
+        assertAll(
+                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD)),
+                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE)),
+                () -> assertTrue(elapsed >= t.toNanos(), "ended after " + elapsed / 1_000_000 + " ms"),
+                () -> assertTrue(elapsed < t.toNanos() + SLACK_NANOS, "ended after " + elapsed / 1_000_000 + " ms"));
+        Bytes.writeFully(r.a(), new byte[] {7});
+        assertArrayEquals(new byte[] {7}, Bytes.readExactly(r.client(), 1), "the channels are the application's again");
+    }
+
+    /** A half-closed tunnel: the direction still running is kept alive by its own bytes and ends alone. */
+    @Test
+    void tunnelIdleTimeout_afterHalfClose_remainingDirectionTimesOut() throws Exception {
+        Duration t = Duration.ofMillis(800);
+        Relay r = net.relay();
+        SpliceHandle h = bi(r.a(), r.b(), options().tunnelIdleTimeout(t).build());
+        r.client().shutdownOutput();
+        for (int i = 0; i < 6; i++) {
+            Bytes.sleep(t.toMillis() / 4);
+            assertFalse(h.isDone(), "ended although the reverse direction moved a byte every T/4");
+            Bytes.writeFully(r.server(), new byte[] {(byte) i});
+        }
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.EOF, res.end(FORWARD));
+        assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE));
+        assertEquals(6, res.bytes(REVERSE));
+        assertEquals(-1, r.server().read(ByteBuffer.allocate(1)), "the end of stream was forwarded");
+    }
+
+    @Test
+    void tunnelIdleTimeout_unidirectional_endsLikeIdleTimeout() throws Exception {
+        Duration t = Duration.ofMillis(400);
+        Relay r = net.relay();
+        long start = System.nanoTime();
+        SpliceHandle h = uni(r.a(), r.b(), options().tunnelIdleTimeout(t).build());
+        Bytes.writeFully(r.client(), new byte[] {1, 2});
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD));
+        assertEquals(2, res.bytes(FORWARD));
+        assertTrue(System.nanoTime() - start >= t.toNanos());
+        assertArrayEquals(new byte[] {1, 2}, Bytes.readExactly(r.server(), 2));
+    }
+
+    /** Both forms at once: whichever fires first ends its directions. */
+    @Test
+    void tunnelIdleTimeout_withShorterPerDirectionTimeout_perDirectionFiresFirst() throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = bi(r.a(), r.b(), options().idleTimeout(Duration.ofMillis(600))
+                .tunnelIdleTimeout(Duration.ofSeconds(60)).build());
+        for (int i = 0; i < 8; i++) {
+            Bytes.sleep(150);
+            Bytes.writeFully(r.client(), new byte[] {(byte) i});
+        }
+        // the reverse direction was silent for 1.2 s: its own timeout ended it; forward runs on
+        assertFalse(h.isDone());
+        h.unsplice();
+        SpliceResult res = result(h);
+        assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE));
+        assertEquals(SpliceEnd.UNSPLICED, res.end(FORWARD));
+    }
 }

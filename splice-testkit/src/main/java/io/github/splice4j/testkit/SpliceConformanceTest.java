@@ -100,6 +100,14 @@ public abstract class SpliceConformanceTest {
     }
 
     @Nested
+    class StrayBytes extends StrayBytesTests {
+        @Override
+        protected SpliceBackend backend() {
+            return SpliceConformanceTest.this.backend();
+        }
+    }
+
+    @Nested
     class BadInput extends BadInputTests {
         @Override
         protected SpliceBackend backend() {

@@ -195,19 +195,50 @@ abstract class UnspliceTests extends ConformanceBase {
     }
 
     @Test
-    void close_afterCompletion_hasNoEffect() throws Exception {
+    void close_afterCompletion_closesBothChannels() throws Exception {
         Relay r = net.relay();
         SpliceHandle h = uni(r.a(), r.b(), options().maxBytes(2).build());
         Bytes.writeFully(r.client(), new byte[] {1, 2, 3});
         assertEquals(SpliceEnd.MAX_BYTES, result(h).end(FORWARD));
         h.close();
-        assertEquals(SpliceEnd.MAX_BYTES, result(h).end(FORWARD));
+        // close() always leaves both channels closed: a try-with-resources user leaks no socket
+        assertFalse(r.a().isOpen(), "a try-with-resources user must not leak the source");
+        assertFalse(r.b().isOpen(), "a try-with-resources user must not leak the drain");
+        assertEquals(SpliceEnd.MAX_BYTES, result(h).end(FORWARD), "the result stands");
         assertEquals(2, result(h).bytes(FORWARD));
-        // CONTRACT 3.9: close() after completion has no effect; the application may still be using
-        // the channels (the byte after the limit is still there to read)
-        assertTrue(r.a().isOpen(), "close() after completion must leave the channels open");
-        assertTrue(r.b().isOpen(), "close() after completion must leave the channels open");
-        assertEquals(3, Bytes.readExactly(r.a(), 1)[0]);
+    }
+
+    @Test
+    void close_twiceAfterCompletion_noException() throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = uni(r.a(), r.b(), options().maxBytes(1).build());
+        Bytes.writeFully(r.client(), new byte[] {1});
+        result(h);
+        h.close();
+        h.close();
+        assertFalse(r.a().isOpen() || r.b().isOpen());
+    }
+
+    @Test
+    void tryWithResources_afterCompletion_leavesNoSocketOpen() throws Exception {
+        Relay r = net.relay();
+        try (SpliceHandle h = uni(r.a(), r.b(), options().maxBytes(2).build())) {
+            Bytes.writeFully(r.client(), new byte[] {1, 2});
+            assertEquals(SpliceEnd.MAX_BYTES, result(h).end(FORWARD));
+        }
+        assertFalse(r.a().isOpen());
+        assertFalse(r.b().isOpen());
+    }
+
+    @Test
+    void unsplice_afterCompletion_leavesChannelsOpen() throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = uni(r.a(), r.b(), options().maxBytes(2).build());
+        Bytes.writeFully(r.client(), new byte[] {1, 2, 3});
+        assertEquals(SpliceEnd.MAX_BYTES, result(h).end(FORWARD));
+        h.unsplice();
+        assertTrue(r.a().isOpen() && r.b().isOpen(), "unsplice() after completion has no effect");
+        assertEquals(3, Bytes.readExactly(r.a(), 1)[0], "the byte after the limit is still there to read");
     }
 
     /**
