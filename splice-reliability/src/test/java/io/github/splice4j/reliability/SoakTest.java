@@ -47,8 +47,9 @@ class SoakTest {
         long seed = Report.property("splice4j.soak.seed", System.nanoTime());
         long warmMillis = Math.max(2_000, Math.min(5_000, seconds * 1000 / 6));
         long hangMillis = idle + SLACK_MILLIS + 60_000;
-        String repro = "backend " + backend + ", seed " + seed + " (rerun: mvn -B -pl splice-reliability -am verify "
-                + "-Dtest=SoakTest -Dsplice4j.soak.seed=" + seed + " -Dsplice4j.soak.seconds=" + seconds + ")";
+        String repro = "backend " + backend + ", seed " + seed + " (rerun: mvn -B -pl splice-reliability -am verify"
+                + " -Dsurefire.failIfNoSpecifiedTests=false -Dtest=SoakTest -Dsplice4j.soak.seed=" + seed
+                + " -Dsplice4j.soak.seconds=" + seconds + ")";
         System.out.println("soak: " + repro);
 
         List<String> problems = new ArrayList<>();
