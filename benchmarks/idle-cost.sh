@@ -7,7 +7,8 @@
 #   BACKENDS ["linux nio"]  OPTIONS ["default timers"]  NS ["0 10 9000"]  ROUNDS [3]
 #   SETTLE [20] seconds before measuring, WINDOW [60] seconds measured
 #   PORTS [8] listening ports in the peer (about 28,000 ephemeral ports per destination)
-#   JFR [0]: 1 records the largest N's measurement window to $OUT/*.jfr
+#   JFR [0]: 1 records the largest N's measurement window to $OUT/*.jfr; the recording itself
+#     costs that JVM about 0.7% of a core, so then compare the loop % column, not CPU %
 #   OUT [benchmarks/target/idle-cost]: logs, raw RESULT lines, recordings
 #   BUILD [auto]: 1 always builds, 0 never does, auto builds when benchmarks.jar is missing
 #   JAVA [java]  JAVA_OPTS []: extra options for the holders
