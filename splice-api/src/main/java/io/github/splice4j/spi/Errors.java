@@ -77,6 +77,11 @@ public final class Errors {
         return named("write", cause);
     }
 
+    /** {@code t} itself if it is an IOException, else an IOException wrapping it. */
+    static IOException asIOException(Throwable t) {
+        return t instanceof IOException ? (IOException) t : new IOException(t.toString(), t);
+    }
+
     /** {@code call(..) failed with error NAME (errno): text}, the message of a native failure. */
     public static IOException nativeFailure(String call, String errnoName, int errno, String text) {
         return new IOException(call + " failed with error " + errnoName + " (" + errno + "): " + text);

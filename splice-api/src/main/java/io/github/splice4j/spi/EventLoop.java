@@ -117,7 +117,7 @@ final class EventLoop {
                     e.addSuppressed(suppressed);
                 }
             }
-            throw e instanceof IOException ? (IOException) e : new IOException(e.toString(), e);
+            throw Errors.asIOException(e);
         }
         for (EventLoop l : loops) {
             l.thread.start();

@@ -197,7 +197,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
             return;
         } catch (IOException | RuntimeException e) {
             usable = false;
-            failAll(Errors.named("register", e instanceof IOException ? (IOException) e : new IOException(e.toString(), e)));
+            failAll(Errors.named("register", Errors.asIOException(e)));
             return;
         }
         if (!enter()) {
@@ -209,8 +209,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
                 reverse.open();
             }
         } catch (IOException | RuntimeException e) {
-            failAll(Errors.named("splice setup", e instanceof IOException ? (IOException) e
-                    : new IOException(e.toString(), e)));
+            failAll(Errors.named("splice setup", Errors.asIOException(e)));
             return;
         }
         if (tunnelNanos > 0 && !finishing) {

@@ -42,16 +42,8 @@ abstract class IdleTests extends ConformanceBase {
     void idleTimeout_nothingMoves_firesNoEarlierThanTimeout() throws Exception {
         Duration t = Duration.ofMillis(500);
         Relay r = net.relay();
-        long start = System.nanoTime();
-        SpliceHandle h = bi(r.a(), r.b(), options().idleTimeout(t).build());
-        SpliceResult res = result(h);
-        long elapsed = System.nanoTime() - start;
-        assertAll(
-                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD)),
-                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE)),
-                () -> assertEquals(0, res.bytes(FORWARD)),
-                () -> assertTrue(elapsed >= t.toNanos(), "ended after " + elapsed / 1_000_000 + " ms"),
-                () -> assertTrue(elapsed < t.toNanos() + SLACK_NANOS, "ended after " + elapsed / 1_000_000 + " ms"));
+        SpliceResult res = silentBidirectional_endsIdleInTime(r, t, options().idleTimeout(t).build());
+        assertEquals(0, res.bytes(FORWARD));
         // the channels are the application's again
         Bytes.writeFully(r.b(), new byte[] {42});
         assertArrayEquals(new byte[] {42}, Bytes.readExactly(r.server(), 1));
@@ -232,15 +224,7 @@ abstract class IdleTests extends ConformanceBase {
     void tunnelIdleTimeout_silenceInBoth_endsBothAtTimeout() throws Exception {
         Duration t = Duration.ofMillis(500);
         Relay r = net.relay();
-        long start = System.nanoTime();
-        SpliceHandle h = bi(r.a(), r.b(), options().tunnelIdleTimeout(t).build());
-        SpliceResult res = result(h);
-        long elapsed = System.nanoTime() - start;
-        assertAll(
-                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD)),
-                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE)),
-                () -> assertTrue(elapsed >= t.toNanos(), "ended after " + elapsed / 1_000_000 + " ms"),
-                () -> assertTrue(elapsed < t.toNanos() + SLACK_NANOS, "ended after " + elapsed / 1_000_000 + " ms"));
+        silentBidirectional_endsIdleInTime(r, t, options().tunnelIdleTimeout(t).build());
         Bytes.writeFully(r.a(), new byte[] {7});
         assertArrayEquals(new byte[] {7}, Bytes.readExactly(r.client(), 1), "the channels are the application's again");
     }
@@ -294,5 +278,22 @@ abstract class IdleTests extends ConformanceBase {
         SpliceResult res = result(h);
         assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE));
         assertEquals(SpliceEnd.UNSPLICED, res.end(FORWARD));
+    }
+
+    /**
+     * Splices {@code r} both ways with {@code options}, moves nothing, and checks that both
+     * directions end IDLE_TIMEOUT no earlier than {@code t} and within the slack.
+     */
+    private SpliceResult silentBidirectional_endsIdleInTime(Relay r, Duration t, SpliceOptions options)
+            throws Exception {
+        long start = System.nanoTime();
+        SpliceResult res = result(bi(r.a(), r.b(), options));
+        long elapsed = System.nanoTime() - start;
+        assertAll(
+                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(FORWARD)),
+                () -> assertEquals(SpliceEnd.IDLE_TIMEOUT, res.end(REVERSE)),
+                () -> assertTrue(elapsed >= t.toNanos(), "ended after " + elapsed / 1_000_000 + " ms"),
+                () -> assertTrue(elapsed < t.toNanos() + SLACK_NANOS, "ended after " + elapsed / 1_000_000 + " ms"));
+        return res;
     }
 }
