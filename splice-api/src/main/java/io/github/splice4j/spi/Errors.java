@@ -83,7 +83,7 @@ public final class Errors {
     }
 
     /** {@code call(..) failed with error NAME (errno): text}, the message of a native failure. */
-    public static IOException nativeFailure(String call, String errnoName, int errno, String text) {
-        return new IOException(call + " failed with error " + errnoName + " (" + errno + "): " + text);
+    public static ErrnoException nativeFailure(String call, String errnoName, int errno, String text) {
+        return new ErrnoException(call, errnoName, errno, text);
     }
 }
