@@ -44,6 +44,9 @@ public final class Splice {
      * Splices {@code source} to {@code drain} with {@link SpliceOptions#defaults()}: one
      * direction, {@link Direction#FORWARD}.
      *
+     * @param source the channel whose incoming bytes are moved; connected, open, not spliced
+     * @param drain the channel the bytes are written to; connected, open, not spliced, not {@code source}
+     * @return the handle of the running splice
      * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if no backend is usable (the message says why)
      */
@@ -55,6 +58,10 @@ public final class Splice {
      * Splices {@code source} to {@code drain}: one direction, {@link Direction#FORWARD}. Returns
      * once the splice is started; bytes already waiting in {@code source} are moved too.
      *
+     * @param source the channel whose incoming bytes are moved; connected, open, not spliced
+     * @param drain the channel the bytes are written to; connected, open, not spliced, not {@code source}
+     * @param options how the splice runs, such as {@link SpliceOptions#defaults()}
+     * @return the handle of the running splice
      * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if no backend is usable (the message says why)
      */
@@ -67,6 +74,9 @@ public final class Splice {
      * Splices {@code a} and {@code b} both ways with {@link SpliceOptions#defaults()}:
      * {@code a -> b} is {@link Direction#FORWARD}, {@code b -> a} is {@link Direction#REVERSE}.
      *
+     * @param a one channel; connected, open, not spliced
+     * @param b the other channel; connected, open, not spliced, not {@code a}
+     * @return the handle of the running splice
      * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if no backend is usable (the message says why)
      */
@@ -79,6 +89,10 @@ public final class Splice {
      * {@code b -> a} is {@link Direction#REVERSE}. The options apply to each direction on its own
      * (each has its own byte limit and idle timer). If one direction fails, the other ends too.
      *
+     * @param a one channel; connected, open, not spliced
+     * @param b the other channel; connected, open, not spliced, not {@code a}
+     * @param options how the splice runs, such as {@link SpliceOptions#defaults()}
+     * @return the handle of the running splice
      * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if no backend is usable (the message says why)
      */
@@ -91,13 +105,18 @@ public final class Splice {
      * The name of the backend new splices use: the forced one if {@code splice4j.backend} is set
      * (even if it is unavailable), else the available backend of highest priority.
      *
+     * @return the backend's name, such as {@code "linux"}
      * @throws IllegalStateException if no backend is on the class or module path
      */
     public static String backend() {
         return Backends.selected().name();
     }
 
-    /** Every backend found, highest priority first, each with its availability and cause. */
+    /**
+     * Every backend found, highest priority first, each with its availability and cause.
+     *
+     * @return the backends, unmodifiable; empty if none is on the class or module path
+     */
     public static List<SpliceBackend> backends() {
         return Backends.all();
     }
@@ -107,6 +126,8 @@ public final class Splice {
      * backends. Its splice calls throw {@link IllegalStateException} with the cause if it is
      * unavailable.
      *
+     * @param name the backend's name: {@code "linux"}, {@code "bsd"} or {@code "nio"}
+     * @return the backend of that name
      * @throws IllegalArgumentException if no backend of that name was found
      */
     public static SpliceBackend using(String name) {

@@ -11,22 +11,44 @@ import java.util.Optional;
  */
 public interface SpliceBackend {
 
-    /** {@code "linux"}, {@code "bsd"} or {@code "nio"} for the backends of this project. */
+    /**
+     * The backend's name, the value {@code splice4j.backend} and {@link Splice#using(String)} take.
+     *
+     * @return {@code "linux"}, {@code "bsd"} or {@code "nio"} for the backends of this project
+     */
     String name();
 
-    /** Higher wins when no backend is forced; the native backends rank above {@code nio}. */
+    /**
+     * The rank of this backend when none is forced: the available backend of highest priority is
+     * chosen, and the native backends rank above {@code nio}.
+     *
+     * @return the priority; higher wins
+     */
     int priority();
 
-    /** Whether the backend's probe succeeded on this machine and JVM; computed once. */
+    /**
+     * Whether the backend's probe succeeded on this machine and JVM; computed once.
+     *
+     * @return true if splices on this backend can run here
+     */
     boolean isAvailable();
 
-    /** Why the backend is unavailable; empty if it is available. */
+    /**
+     * Why the backend is unavailable.
+     *
+     * @return the cause recorded by the probe; empty if the backend is available
+     */
     Optional<Throwable> unavailabilityCause();
 
     /**
      * Like {@link Splice#unidirectional(SocketChannel, SocketChannel, SpliceOptions)}, on this
      * backend.
      *
+     * @param source the channel whose incoming bytes are moved; connected, open, not spliced
+     * @param drain the channel the bytes are written to; connected, open, not spliced, not {@code source}
+     * @param options how the splice runs, such as {@link SpliceOptions#defaults()}
+     * @return the handle of the running splice
+     * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if this backend is unavailable, with the cause
      */
     SpliceHandle unidirectional(SocketChannel source, SocketChannel drain, SpliceOptions options)
@@ -35,6 +57,10 @@ public interface SpliceBackend {
     /**
      * Like {@link Splice#unidirectional(SocketChannel, SocketChannel)}, on this backend.
      *
+     * @param source the channel whose incoming bytes are moved; connected, open, not spliced
+     * @param drain the channel the bytes are written to; connected, open, not spliced, not {@code source}
+     * @return the handle of the running splice
+     * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if this backend is unavailable, with the cause
      */
     default SpliceHandle unidirectional(SocketChannel source, SocketChannel drain) throws IOException {
@@ -45,6 +71,11 @@ public interface SpliceBackend {
      * Like {@link Splice#bidirectional(SocketChannel, SocketChannel, SpliceOptions)}, on this
      * backend.
      *
+     * @param a one channel; connected, open, not spliced
+     * @param b the other channel; connected, open, not spliced, not {@code a}
+     * @param options how the splice runs, such as {@link SpliceOptions#defaults()}
+     * @return the handle of the running splice
+     * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if this backend is unavailable, with the cause
      */
     SpliceHandle bidirectional(SocketChannel a, SocketChannel b, SpliceOptions options) throws IOException;
@@ -52,6 +83,10 @@ public interface SpliceBackend {
     /**
      * Like {@link Splice#bidirectional(SocketChannel, SocketChannel)}, on this backend.
      *
+     * @param a one channel; connected, open, not spliced
+     * @param b the other channel; connected, open, not spliced, not {@code a}
+     * @return the handle of the running splice
+     * @throws IOException if a channel cannot be switched to non-blocking mode
      * @throws IllegalStateException if this backend is unavailable, with the cause
      */
     default SpliceHandle bidirectional(SocketChannel a, SocketChannel b) throws IOException {

@@ -15,18 +15,32 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface SpliceHandle extends AutoCloseable {
 
-    /** The name of the backend moving the bytes: {@code "linux"}, {@code "bsd"} or {@code "nio"}. */
+    /**
+     * The backend moving the bytes.
+     *
+     * @return its name: {@code "linux"}, {@code "bsd"} or {@code "nio"}
+     */
     String backend();
 
-    /** The directions of this splice: {@code FORWARD}, and {@code REVERSE} if bidirectional. */
+    /**
+     * The directions of this splice.
+     *
+     * @return {@code FORWARD}, and {@code REVERSE} if bidirectional; unmodifiable
+     */
     Set<Direction> directions();
 
-    /** Bytes delivered so far over all directions; live while the splice runs, final after. */
+    /**
+     * Bytes delivered so far over all directions; live while the splice runs, final after.
+     *
+     * @return the sum over the directions of the bytes written to their drains
+     */
     long bytesSpliced();
 
     /**
      * Bytes delivered so far in {@code direction}; live while the splice runs, final after.
      *
+     * @param direction the direction, not null
+     * @return the bytes written to that direction's drain
      * @throws IllegalArgumentException if this splice has no such direction (REVERSE of a
      *     unidirectional splice)
      */
@@ -39,10 +53,16 @@ public interface SpliceHandle extends AutoCloseable {
      * mirrors the splice, so completing or cancelling it has no effect on the splice. Dependent
      * actions added without an executor may run on the library's event-loop thread: keep them
      * short and non-blocking, or use the {@code ...Async} variants.
+     *
+     * @return a new future of the splice's result
      */
     CompletableFuture<SpliceResult> completion();
 
-    /** Whether every direction has ended and the channels were handed back. */
+    /**
+     * Whether the splice is over.
+     *
+     * @return true once every direction has ended and the channels were handed back
+     */
     boolean isDone();
 
     /**

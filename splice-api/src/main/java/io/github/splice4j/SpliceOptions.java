@@ -31,12 +31,20 @@ public final class SpliceOptions {
         this.shutdownOnEof = shutdownOnEof;
     }
 
-    /** No byte limit, no idle timeout, end of stream forwarded. */
+    /**
+     * The default options: no byte limit, no idle timeout, end of stream forwarded.
+     *
+     * @return the default options
+     */
     public static SpliceOptions defaults() {
         return DEFAULTS;
     }
 
-    /** A builder starting from {@link #defaults()}. */
+    /**
+     * A builder starting from {@link #defaults()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -44,6 +52,8 @@ public final class SpliceOptions {
     /**
      * The most bytes each direction delivers before it ends {@link SpliceEnd#MAX_BYTES}; 0 means
      * unlimited. Bytes beyond the limit stay unread in the source.
+     *
+     * @return the byte limit per direction, 0 for none
      */
     public long maxBytes() {
         return maxBytes;
@@ -52,6 +62,8 @@ public final class SpliceOptions {
     /**
      * How long a direction may move no byte before it ends {@link SpliceEnd#IDLE_TIMEOUT};
      * {@link Duration#ZERO} means never. Each direction has its own timer.
+     *
+     * @return the idle timeout per direction, never null
      */
     public Duration idleTimeout() {
         return idleTimeout;
@@ -73,6 +85,8 @@ public final class SpliceOptions {
     /**
      * Whether a direction whose source reaches end of stream shuts down the drain's output once
      * every byte was delivered, so the drain's peer sees end of stream too (half-close).
+     *
+     * @return true (the default) if end of stream is forwarded
      */
     public boolean shutdownOnEof() {
         return shutdownOnEof;
@@ -116,7 +130,10 @@ public final class SpliceOptions {
 
         /**
          * The byte limit per direction; 0 (the default) means unlimited. Must not be negative;
-         * {@link Long#MAX_VALUE} is as good as unlimited.
+         * {@link Long#MAX_VALUE} is as good as unlimited; checked by {@link #build()}.
+         *
+         * @param maxBytes the limit in bytes
+         * @return this builder
          */
         public Builder maxBytes(long maxBytes) {
             this.maxBytes = maxBytes;
@@ -125,8 +142,11 @@ public final class SpliceOptions {
 
         /**
          * The idle timeout per direction; {@link Duration#ZERO} (the default) means none. Must not
-         * be negative, and must fit in a {@code long} of nanoseconds (about 292 years).
+         * be negative, and must fit in a {@code long} of nanoseconds (about 292 years); checked by
+         * {@link #build()}.
          *
+         * @param idleTimeout the timeout; not null
+         * @return this builder
          * @throws NullPointerException if {@code idleTimeout} is null
          */
         public Builder idleTimeout(Duration idleTimeout) {
@@ -148,7 +168,12 @@ public final class SpliceOptions {
             return this;
         }
 
-        /** Whether end of stream on a source shuts down the drain's output; default true. */
+        /**
+         * Whether end of stream on a source shuts down the drain's output; default true.
+         *
+         * @param shutdownOnEof false to leave the drain's output open at end of stream
+         * @return this builder
+         */
         public Builder shutdownOnEof(boolean shutdownOnEof) {
             this.shutdownOnEof = shutdownOnEof;
             return this;
@@ -157,8 +182,10 @@ public final class SpliceOptions {
         /**
          * The options.
          *
+         * @return the options, immutable
          * @throws IllegalArgumentException naming the value, if {@code maxBytes} is negative or
-         *     {@code idleTimeout} is negative or overflows a long of nanoseconds
+         *     {@code idleTimeout} or {@code tunnelIdleTimeout} is negative or overflows a long of
+         *     nanoseconds
          */
         public SpliceOptions build() {
             if (maxBytes < 0) {

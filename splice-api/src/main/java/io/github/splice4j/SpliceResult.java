@@ -33,6 +33,10 @@ public final class SpliceResult {
      * Creates a result; used by backends. {@code errors} holds an entry exactly for the
      * directions whose end is {@link SpliceEnd#ERROR}.
      *
+     * @param ends why each direction ended
+     * @param bytes the bytes each direction delivered, for the same directions as {@code ends}
+     * @param errors the exception of each direction that ended {@link SpliceEnd#ERROR}
+     * @return the result, holding copies of the maps
      * @throws IllegalArgumentException if the maps disagree on directions or errors
      */
     public static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
@@ -45,6 +49,12 @@ public final class SpliceResult {
      * an entry only for directions that ended {@link SpliceEnd#IDLE_TIMEOUT} holding bytes taken
      * from the source; each buffer's bytes between its position and limit are copied.
      *
+     * @param ends why each direction ended
+     * @param bytes the bytes each direction delivered, for the same directions as {@code ends}
+     * @param errors the exception of each direction that ended {@link SpliceEnd#ERROR}
+     * @param undelivered the bytes taken but not delivered by directions that ended
+     *     {@link SpliceEnd#IDLE_TIMEOUT}
+     * @return the result, holding copies of the maps and buffers
      * @throws IllegalArgumentException if the maps disagree on directions, errors or undelivered bytes
      */
     public static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
@@ -78,7 +88,11 @@ public final class SpliceResult {
                 errors.isEmpty() ? Map.of() : new EnumMap<>(errors), left.isEmpty() ? Map.of() : left);
     }
 
-    /** The directions of the splice: {@code FORWARD}, and {@code REVERSE} if bidirectional. */
+    /**
+     * The directions of the splice.
+     *
+     * @return {@code FORWARD}, and {@code REVERSE} if bidirectional; unmodifiable
+     */
     public Set<Direction> directions() {
         return Collections.unmodifiableSet(ends.keySet());
     }
@@ -86,6 +100,8 @@ public final class SpliceResult {
     /**
      * Why {@code direction} ended.
      *
+     * @param direction the direction, not null
+     * @return the end of that direction
      * @throws IllegalArgumentException if the splice has no such direction
      */
     public SpliceEnd end(Direction direction) {
@@ -95,6 +111,8 @@ public final class SpliceResult {
     /**
      * The bytes delivered to the drain in {@code direction}, final.
      *
+     * @param direction the direction, not null
+     * @return the byte count
      * @throws IllegalArgumentException if the splice has no such direction
      */
     public long bytes(Direction direction) {
@@ -105,6 +123,8 @@ public final class SpliceResult {
      * The exception that ended {@code direction}: present if and only if its end is
      * {@link SpliceEnd#ERROR}.
      *
+     * @param direction the direction, not null
+     * @return the exception, or empty
      * @throws IllegalArgumentException if the splice has no such direction
      */
     public Optional<IOException> error(Direction direction) {
@@ -116,9 +136,10 @@ public final class SpliceResult {
      * none of them before the idle timeout ended the direction. They come right after the
      * {@link #bytes delivered} ones and right before whatever is still unread in the source, so
      * an application that goes on using the channels writes them to the drain itself first, and
-     * nothing is lost (CONTRACT 3.1). Empty for every other end, for a kernel backend (bsd),
+     * nothing is lost (docs/spec.md, "Integrity"). Empty for every other end, for a kernel backend (bsd),
      * whose bytes never leave the sockets' buffers, and whenever the drain took everything.
      *
+     * @param direction the direction, not null
      * @return a read-only buffer, a new view on each call, from position 0 to its limit
      * @throws IllegalArgumentException if the splice has no such direction
      */

@@ -69,11 +69,16 @@ final class SoakTraffic implements AutoCloseable {
     }
 
     static final int HEADER = 8;
+    /** Direction indexes of {@link Conn#moved}: client to server, server to client. */
+    static final int UP = 0;
+    static final int DOWN = 1;
     private static final int CHUNK = 64 * 1024;
     /** Chunks per peer per readiness event, so one bulk connection cannot starve the others. */
     private static final int ROUNDS = 8;
     private static final long KIB = 1024;
     private static final long MIB = 1024 * 1024;
+    /** A turn of the loop waits at most 50 ms in select; one this long was held up. */
+    private static final long LONG_TURN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** What one connection does, drawn before it starts. */
     record Plan(long id, long upSeed, long downSeed, long up, long down, Side faulty, Fault fault, long faultAt,
@@ -163,6 +168,7 @@ final class SoakTraffic implements AutoCloseable {
     static final class Conn {
         final Plan plan;
         final String client;
+        final long startNanos;
         Peer clientPeer;
         volatile Peer serverPeer;
         volatile ConnLine line;
@@ -170,11 +176,50 @@ final class SoakTraffic implements AutoCloseable {
         /** How long after its peers last did anything the relay logged it (0 if they were still busy). */
         volatile long quietAtLineNanos = -1;
         volatile boolean flagged;
+        /** Per direction ({@link #UP}, {@link #DOWN}): when its source last wrote or its drain last read. */
+        private final long[] lastMove = new long[2];
+        /** Per direction: the longest time in which its peers did neither, up to the relay's line. */
+        private final long[] longestQuiet = new long[2];
+        /** The longest turn of the traffic loop while this connection was open: how late any stamp may be. */
+        volatile long longestLoopTurnNanos;
 
         Conn(Plan plan, String client, long now) {
+            this.startNanos = now;
             this.plan = plan;
             this.client = client;
             this.lastActivity = now;
+            this.lastMove[UP] = now;
+            this.lastMove[DOWN] = now;
+        }
+
+        /** A byte of {@code direction} was written by its source or read by its drain (or its source shut down). */
+        synchronized void moved(int direction, long now) {
+            longestQuiet[direction] = Math.max(longestQuiet[direction], now - lastMove[direction]);
+            lastMove[direction] = now;
+        }
+
+        /** The relay's line for it was seen at {@code now}: the quiet stretch before it counts too. */
+        synchronized void ended(long now) {
+            for (int d = UP; d <= DOWN; d++) {
+                longestQuiet[d] = Math.max(longestQuiet[d], now - lastMove[d]);
+            }
+        }
+
+        /**
+         * Whether the peers may have been quiet in {@code direction} for {@code idleMillis}, as the
+         * relay needs them to be for an IDLE_TIMEOUT: the longest stretch they did nothing in that
+         * direction, plus how late this JVM's loop may have stamped its ends (its longest turn,
+         * a stall under load), reaches the idle timeout. False proves they never were.
+         */
+        synchronized boolean mayHaveBeenQuiet(int direction, long idleMillis) {
+            return longestQuiet[direction] + longestLoopTurnNanos >= TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        }
+
+        /** The evidence behind {@link #mayHaveBeenQuiet}, for a problem's message. */
+        synchronized String quietReport(int direction) {
+            return "longest quiet stretch " + (direction == UP ? "up " : "down ")
+                    + TimeUnit.NANOSECONDS.toMillis(longestQuiet[direction]) + " ms, longest loop turn "
+                    + TimeUnit.NANOSECONDS.toMillis(longestLoopTurnNanos) + " ms";
         }
 
         boolean finished() {
@@ -331,12 +376,14 @@ final class SoakTraffic implements AutoCloseable {
                 if (buf == header) {
                     if (!header.hasRemaining()) {
                         attach();
+                        moved(UP);
                     }
                     continue;
                 }
                 receivedDigest.update(readBuffer.array(), 0, n);
                 received += n;
                 activity();
+                moved(client ? DOWN : UP);
             }
         }
 
@@ -366,6 +413,7 @@ final class SoakTraffic implements AutoCloseable {
                     return;
                 }
                 activity();
+                moved(UP);
             }
             for (int r = 0; r < ROUNDS && !sendDone && !closed; r++) {
                 if (outPos == outEnd) {
@@ -397,6 +445,7 @@ final class SoakTraffic implements AutoCloseable {
                 outPos += w;
                 sent += w;
                 activity();
+                moved(client ? UP : DOWN);
             }
         }
 
@@ -413,6 +462,7 @@ final class SoakTraffic implements AutoCloseable {
             sendDone = true;
             out = null;
             activity();
+            moved(client ? UP : DOWN);
         }
 
         private void failed(IOException e) {
@@ -480,6 +530,13 @@ final class SoakTraffic implements AutoCloseable {
             }
         }
 
+        private void moved(int direction) {
+            Conn c = conn;
+            if (c != null) {
+                c.moved(direction, System.nanoTime());
+            }
+        }
+
         @Override
         public String toString() {
             return "sent " + sent + (sendDone ? " done" : "") + ", received " + received + (eof ? " EOF" : "")
@@ -513,6 +570,11 @@ final class SoakTraffic implements AutoCloseable {
     private final Map<String, Deque<Conn>> byClient = new HashMap<>();
     private final Set<Peer> servers = Collections.newSetFromMap(new ConcurrentHashMap<>());
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    /**
+     * Turns of the loop longer than {@link #LONG_TURN_NANOS}, as {start, end}: while the loop is
+     * held up (a loaded machine, a GC pause) no peer moves and every stamp it takes is late.
+     */
+    private final ConcurrentLinkedQueue<long[]> longTurns = new ConcurrentLinkedQueue<>();
     private volatile boolean closing;
     private long nextId;
     private int open;
@@ -581,6 +643,8 @@ final class SoakTraffic implements AutoCloseable {
             return;
         }
         c.quietAtLineNanos = Math.max(0, l.seenNanos() - c.lastActivity);
+        c.ended(l.seenNanos());
+        c.longestLoopTurnNanos = longestTurnSince(c.startNanos, l.seenNanos());
         c.line = l;
     }
 
@@ -701,8 +765,29 @@ final class SoakTraffic implements AutoCloseable {
         timers.add(new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis), action));
     }
 
+    /**
+     * The longest turn of the loop that overlapped {@code [from, to]}: turns longer than
+     * {@link #LONG_TURN_NANOS} are recorded, shorter ones count as that bound.
+     */
+    private long longestTurnSince(long from, long to) {
+        long longest = LONG_TURN_NANOS;
+        for (long[] t : longTurns) {
+            // t = {start, end}
+            if (t[1] - from >= 0 && to - t[0] >= 0) {
+                longest = Math.max(longest, t[1] - t[0]);
+            }
+        }
+        return longest;
+    }
+
     private void loop() {
+        long turnStart = System.nanoTime();
         while (!closing) {
+            long now0 = System.nanoTime();
+            if (now0 - turnStart > LONG_TURN_NANOS) {
+                longTurns.add(new long[] {turnStart, now0});
+            }
+            turnStart = now0;
             try {
                 Runnable t;
                 while ((t = tasks.poll()) != null) {
