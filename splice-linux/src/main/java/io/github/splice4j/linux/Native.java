@@ -33,7 +33,7 @@ final class Native {
     /** Never block on the pipe; the sockets are non-blocking themselves. */
     static final int SPLICE_F_NONBLOCK = 2;
     // SPLICE_F_MORE (4) is left out on purpose: it corks the drain and delays small replies by up
-    // to 200 ms (CONTRACT section 4).
+    // to 200 ms (docs/spec.md, "linux").
     /** The flags of every splice call. */
     static final int SPLICE_FLAGS = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
