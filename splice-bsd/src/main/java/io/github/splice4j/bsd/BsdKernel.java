@@ -1,5 +1,6 @@
 package io.github.splice4j.bsd;
 
+import io.github.splice4j.spi.ErrnoException;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import jnr.constants.platform.Errno;
@@ -8,7 +9,7 @@ import jnr.constants.platform.Errno;
  * Every kernel call the bsd backend makes, and nothing else: the real kernel
  * ({@link NativeBsdKernel}, {@code setsockopt}/{@code getsockopt} through jnr-ffi) or, in the
  * tests, a simulated one with OpenBSD's or FreeBSD's semantics. Sockets are named by descriptor,
- * as the kernel names them. Calls that fail throw {@link ErrnoException}, whose {@link Errno} is
+ * as the kernel names them. Calls that fail throw {@link ErrnoException}, whose errno name is
  * compared by name: the numbers differ between the BSDs and Linux.
  */
 interface BsdKernel {

@@ -16,11 +16,15 @@ import java.util.function.Supplier;
  * keeps it (FreeBSD). Neither kernel forwards end of stream; the engine does.
  *
  * <p>Available only where the probe succeeds: on OpenBSD or FreeBSD, a {@code getsockopt(SO_SPLICE)}
- * on a fresh socket; on any other OS it reports why not ("bsd backend needs OpenBSD or FreeBSD
- * 14.2+; this is Linux") and loads nothing native. It reads the descriptors of the JDK's socket
- * channels, which needs {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} on JDK 24 and later;
- * without it the backend is unavailable and the cause says so. The jnr-ffi native stub it needs
- * ships for OpenBSD amd64, FreeBSD amd64 and FreeBSD arm64.
+ * on a fresh socket. On every OS the probe first binds the backend's C library calls (unless the
+ * JVM restricts native access), so a binding that fails to load, also on the module path, is
+ * reported as that; on any other OS it then reports why not ("bsd backend needs OpenBSD or
+ * FreeBSD 14.2+; this is Linux"). It reads the descriptors of the JDK's socket channels and calls
+ * native code, which on JDK 24 and later needs the flags the linux backend needs too
+ * ({@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --enable-native-access=ALL-UNNAMED}; on
+ * the module path {@code io.github.splice4j.unix} and {@code org.jnrproject.jffi} instead of
+ * ALL-UNNAMED); without them the backend is unavailable and the cause names them. The jnr-ffi
+ * native stub it needs ships for OpenBSD amd64, FreeBSD amd64 and FreeBSD arm64.
  */
 public final class BsdSpliceProvider extends SpliceProvider {
 

@@ -2,7 +2,9 @@ package io.github.splice4j.bsd;
 
 import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceOptions;
+import io.github.splice4j.spi.ErrnoException;
 import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.unix.Errnos;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import jnr.constants.platform.Errno;
@@ -167,7 +169,7 @@ final class BsdTransfer extends KernelTransfer {
         try {
             kernel.unsplice(sourceFd);
         } catch (ErrnoException e) {
-            if (e.errno() != Errno.EPROTO && e.errno() != Errno.ENOTCONN) {
+            if (!Errnos.is(e, Errno.EPROTO) && !Errnos.is(e, Errno.ENOTCONN)) {
                 throw e;
             }
         }
@@ -190,6 +192,6 @@ final class BsdTransfer extends KernelTransfer {
     }
 
     private static ErrnoException failure(String what, Errno error) {
-        return new ErrnoException(what, error, error.intValue());
+        return Errnos.exception(what, error);
     }
 }

@@ -1,8 +1,8 @@
 package io.github.splice4j.bsd;
 
-import jnr.constants.platform.Errno;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Platform;
+import io.github.splice4j.spi.ErrnoException;
+import io.github.splice4j.unix.Errnos;
+import io.github.splice4j.unix.NativeLibraries;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
@@ -12,8 +12,9 @@ import jnr.ffi.byref.IntByReference;
 import jnr.ffi.byref.LongLongByReference;
 
 /**
- * The C library calls of the bsd backend, loaded on first use (never on an OS the backend does
- * not run on), and the BSD constants they take.
+ * The C library calls of the bsd backend, loaded on first use through the shared loader, and the
+ * BSD constants they take. No BSD machine runs this project's tests: the binding is checked by
+ * loading and calling it on Linux (NativeTest), the constants against the BSD headers only.
  */
 final class Native {
 
@@ -45,10 +46,14 @@ final class Native {
         int getsockopt(int s, int level, int optname, @Out IntByReference optval, @In @Out IntByReference optlen);
     }
 
-    /** Loaded when first used: only the BSD code path gets here. */
+    /**
+     * Loaded when first used: by the probe on every OS where the JVM allows native access (on a
+     * BSD to splice, elsewhere to show that the binding loads, also on the module path), and by
+     * the splices themselves on a BSD.
+     */
     private static final class Holder {
-        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately()
-                .load(Platform.getNativePlatform().getStandardCLibraryName());
+        static final LibC LIBC = NativeLibraries.loadLibC(LibC.class,
+                m -> Native.class.getModule().addExports(Native.class.getPackageName(), m));
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
     }
 
@@ -67,22 +72,15 @@ final class Native {
     }
 
     /**
-     * Runs {@code call}, again while it is interrupted by a signal (EINTR); the one place that
-     * retries.
+     * Runs {@code call}, retrying EINTR ({@link Errnos#retry}).
      *
      * @throws ErrnoException naming {@code name} and the errno if it fails otherwise
      */
     static int check(String name, Call call) throws ErrnoException {
-        while (true) {
-            int rc = call.invoke();
-            if (rc != -1) {
-                return rc;
-            }
-            int number = Holder.RUNTIME.getLastError();
-            Errno errno = Errno.valueOf(number);
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException(name, errno, number);
-            }
+        long r = Errnos.retry(Holder.RUNTIME, call::invoke);
+        if (r < 0) {
+            throw Errnos.exception(name, (int) -r);
         }
+        return (int) r;
     }
 }

@@ -1,5 +1,8 @@
 package io.github.splice4j.bsd;
 
+import io.github.splice4j.spi.ErrnoException;
+import io.github.splice4j.unix.ChannelDescriptors;
+import io.github.splice4j.unix.Errnos;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.Locale;
@@ -10,7 +13,9 @@ import jnr.ffi.byref.LongLongByReference;
 
 /**
  * The kernel of this machine: SO_SPLICE through the C library. Only constructed on OpenBSD and
- * FreeBSD; nothing native is loaded before {@link #probe()}.
+ * FreeBSD (the tests also make one on Linux, where the BSD option does not exist). There is no BSD
+ * machine in this project's CI: on a real BSD this code is verified only by compilation, the
+ * struct layout tests and the simulated kernels, which follow the BSD sources.
  */
 final class NativeBsdKernel implements BsdKernel {
 
@@ -24,12 +29,19 @@ final class NativeBsdKernel implements BsdKernel {
     }
 
     /**
-     * The kernel of this machine.
+     * The kernel of this machine. First binds the C library calls, on every OS where the JVM allows
+     * native access (a JVM that restricts it would warn; the probe then names the flags on a BSD),
+     * so that a binding that cannot load, on the class path or the module path, is reported as
+     * such rather than hidden behind "not a BSD".
      *
      * @throws UnsupportedOperationException on any OS but OpenBSD and FreeBSD, or an ABI without a
      *     known {@code struct splice} layout; the message names the OS
+     * @throws IllegalStateException or LinkageError if the C library binding does not load
      */
     static NativeBsdKernel forThisMachine() {
+        if (ChannelDescriptors.nativeAccessAllowed()) {
+            Native.libc();
+        }
         String os = System.getProperty("os.name", "an unknown OS");
         Flavor flavor = flavorOf(os);
         if (flavor == null) {
@@ -62,7 +74,7 @@ final class NativeBsdKernel implements BsdKernel {
 
     @Override
     public Throwable probe() {
-        Throwable fds = ChannelFds.unavailability();
+        Throwable fds = ChannelDescriptors.get().problem();
         if (fds != null) {
             return fds;
         }
@@ -70,7 +82,7 @@ final class NativeBsdKernel implements BsdKernel {
             splicedBytes(fd(probe));
             return null;
         } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOPROTOOPT) {
+            if (Errnos.is(e, Errno.ENOPROTOOPT)) {
                 return new UnsupportedOperationException("this " + flavor.osName() + " kernel has no SO_SPLICE"
                         + (flavor == Flavor.FREEBSD ? " (FreeBSD has it since 14.2)" : ""), e);
             }
@@ -82,7 +94,7 @@ final class NativeBsdKernel implements BsdKernel {
 
     @Override
     public int fd(SocketChannel channel) throws IOException {
-        return ChannelFds.fd(channel);
+        return ChannelDescriptors.get().fd(channel);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.splice4j.bsd;
 
+import io.github.splice4j.unix.Errnos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -271,7 +272,7 @@ class BsdTransferTest {
         public void unsplice(int s) throws IOException {
             calls.add("unsplice " + s);
             if (unspliceFailure != null) {
-                throw new ErrnoException("setsockopt(SO_SPLICE)", unspliceFailure, unspliceFailure.intValue());
+                throw Errnos.exception("setsockopt(SO_SPLICE)", unspliceFailure);
             }
         }
 

@@ -1,5 +1,7 @@
 package io.github.splice4j.bsd;
 
+import io.github.splice4j.spi.ErrnoException;
+import io.github.splice4j.unix.ChannelDescriptors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,18 +21,20 @@ class NativeBsdKernelTest {
 
     private static final String OS = System.getProperty("os.name");
     private static final BsdKernel.Flavor FLAVOR = NativeBsdKernel.flavorOf(OS);
+    /** The flag the tests lack on JDK 24+ when not given it: they run on the class path. */
+    private static final String ADD_OPENS = "--add-opens java.base/sun.nio.ch=ALL-UNNAMED";
 
     @Test
     void probe_saysWhetherThisKernelHasSoSplice() {
         NativeBsdKernel kernel = kernel(BsdKernel.Flavor.FREEBSD);
         Throwable cause = kernel.probe();
-        if (ChannelFds.unavailability() != null) {
-            assertTrue(cause.getMessage().contains(ChannelFds.ADD_OPENS), String.valueOf(cause));
+        if (ChannelDescriptors.get().problem() != null) {
+            assertTrue(cause.getMessage().contains(ADD_OPENS), String.valueOf(cause));
         } else if (FLAVOR != null) {
             assertNull(cause, () -> "SO_SPLICE probe failed on " + OS + ": " + cause);
         } else {
             assertEquals("this FreeBSD kernel has no SO_SPLICE (FreeBSD has it since 14.2)", cause.getMessage());
-            assertEquals(Errno.ENOPROTOOPT, ((ErrnoException) cause.getCause()).errno());
+            assertEquals(Errno.ENOPROTOOPT.name(), ((ErrnoException) cause.getCause()).errnoName());
         }
     }
 
@@ -59,14 +63,14 @@ class NativeBsdKernelTest {
     void spliceOn_refused_failsNamingTheErrno() throws Exception {
         NativeBsdKernel kernel = kernel(BsdKernel.Flavor.OPENBSD);
         try (SocketChannel a = SocketChannel.open(); SocketChannel b = SocketChannel.open()) {
-            if (ChannelFds.unavailability() != null) {
+            if (ChannelDescriptors.get().problem() != null) {
                 java.io.IOException e = assertThrows(java.io.IOException.class, () -> kernel.fd(a));
-                assertTrue(e.getMessage().contains(ChannelFds.ADD_OPENS), e.getMessage());
+                assertTrue(e.getMessage().contains(ADD_OPENS), e.getMessage());
                 return;
             }
             ErrnoException e = assertThrows(ErrnoException.class, () -> kernel.spliceOn(kernel.fd(a), kernel.fd(b), 10, 0));
             Errno expected = FLAVOR != null ? Errno.ENOTCONN : Errno.ENOPROTOOPT;
-            assertEquals(expected, e.errno());
+            assertEquals(expected.name(), e.errnoName());
             assertTrue(e.getMessage().startsWith("setsockopt(SO_SPLICE) failed with error " + expected.name()), e.getMessage());
         }
     }

@@ -1,6 +1,8 @@
 package io.github.splice4j.bsd;
 
+import io.github.splice4j.spi.ErrnoException;
 import io.github.splice4j.spi.Errors;
+import io.github.splice4j.unix.Errnos;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -345,7 +347,7 @@ final class SimulatedBsdKernel implements BsdKernel {
     private Sock sock(int fd) throws ErrnoException {
         Sock s = byFd.get(fd);
         if (s == null) {
-            throw new ErrnoException("getsockopt [simulated]", Errno.EBADF, Errno.EBADF.intValue());
+            throw Errnos.exception("getsockopt [simulated]", Errno.EBADF);
         }
         return s;
     }
@@ -376,7 +378,7 @@ final class SimulatedBsdKernel implements BsdKernel {
     /** Answers {@code c} (on the simulation thread) with success, or with {@code errno}. */
     private void answer(Call c, Errno errno) {
         if (errno != null) {
-            c.failure = new ErrnoException(c.name + " [simulated " + flavor.osName() + "]", errno, errno.intValue());
+            c.failure = Errnos.exception(c.name + " [simulated " + flavor.osName() + "]", errno);
         }
         answeredSoon.add(c);
     }

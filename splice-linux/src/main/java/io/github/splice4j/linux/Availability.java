@@ -1,5 +1,7 @@
 package io.github.splice4j.linux;
 
+import io.github.splice4j.unix.ChannelDescriptors;
+import io.github.splice4j.unix.Errnos;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -32,7 +34,7 @@ final class Availability {
             if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
                 return new UnsupportedOperationException("splice(2) is Linux-only; this is " + os);
             }
-            Throwable access = Descriptors.get().problem();
+            Throwable access = ChannelDescriptors.get().problem();
             if (access != null) {
                 return access;
             }
@@ -54,11 +56,11 @@ final class Availability {
             try {
                 long r = Native.write(a[1], ByteBuffer.allocateDirect(1).put(0, (byte) 42));
                 if (r != 1) {
-                    throw r < 0 ? Native.failure("write(..)", (int) -r) : new IOException("write(..) wrote " + r);
+                    throw r < 0 ? Errnos.exception("write(..)", (int) -r) : new IOException("write(..) wrote " + r);
                 }
                 long n = Native.splice(a[0], b[1], 1);
                 if (n != 1) {
-                    throw n < 0 ? Native.failure("splice(..)", (int) -n)
+                    throw n < 0 ? Errnos.exception("splice(..)", (int) -n)
                             : new IOException("splice(..) moved " + n + " bytes of 1");
                 }
                 ByteBuffer got = ByteBuffer.allocateDirect(1);
@@ -81,7 +83,7 @@ final class Availability {
      */
     private static void checkDescriptor() throws IOException {
         try (SocketChannel ch = SocketChannel.open()) {
-            int fd = Descriptors.get().of(ch);
+            int fd = ChannelDescriptors.get().of(ch);
             if (fd < 0) {
                 throw new IOException("no descriptor read from " + ch.getClass().getName());
             }
@@ -90,7 +92,7 @@ final class Availability {
             ch.configureBlocking(true);
             boolean blocking = (flags(fd) & Native.O_NONBLOCK) == 0;
             if (!nonBlocking || !blocking) {
-                throw new IOException("descriptor " + fd + " read by " + Descriptors.get().how()
+                throw new IOException("descriptor " + fd + " read by " + ChannelDescriptors.get().how()
                         + " is not the socket channel's");
             }
         }
@@ -99,7 +101,7 @@ final class Availability {
     private static long flags(int fd) throws IOException {
         long f = Native.fcntl(fd, Native.F_GETFL, 0);
         if (f < 0) {
-            throw Native.failure("fcntl(..)", (int) -f);
+            throw Errnos.exception("fcntl(..)", (int) -f);
         }
         return f;
     }

@@ -3,6 +3,7 @@ package io.github.splice4j.linux;
 import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.spi.SpliceProvider;
 import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.unix.ChannelDescriptors;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -21,8 +22,9 @@ import java.nio.channels.SocketChannel;
  * it has (sun.misc.Unsafe memory access, JEP 498; JNI without native access, JEP 472), so there
  * the backend is available only with
  * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --enable-native-access=ALL-UNNAMED}
- * (on the module path, the module names {@code io.github.splice4j.linux} and
- * {@code org.jnrproject.jffi} instead of ALL-UNNAMED); without them it reports itself unavailable
+ * (on the module path, the module names {@code io.github.splice4j.unix}, which reads the
+ * descriptors for both native backends, and {@code org.jnrproject.jffi} instead of ALL-UNNAMED);
+ * without them it reports itself unavailable
  * with a cause naming the missing flags, which splice4j logs once as it picks nio instead.
  *
  * <p><b>Sockets that refuse splice(2).</b> EINVAL or ENOSYS from the first splice of a source
@@ -65,7 +67,7 @@ public final class LinuxSpliceProvider extends SpliceProvider {
      */
     @Override
     public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options) {
-        Descriptors fds = Descriptors.get();
+        ChannelDescriptors fds = ChannelDescriptors.get();
         return new SpliceTransfer(source, drain, fds.of(source), fds.of(drain), PipePool.shared());
     }
 }

@@ -1,6 +1,7 @@
 package io.github.splice4j.linux;
 
-import io.github.splice4j.spi.Errors;
+import io.github.splice4j.unix.Errnos;
+import io.github.splice4j.unix.NativeLibraries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import jnr.constants.platform.Errno;
@@ -9,9 +10,6 @@ import jnr.constants.platform.OpenFlags;
 import jnr.constants.platform.RLIMIT;
 import jnr.constants.platform.SocketLevel;
 import jnr.constants.platform.SocketOption;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.Struct;
@@ -35,11 +33,10 @@ final class Native {
     /** Never block on the pipe; the sockets are non-blocking themselves. */
     static final int SPLICE_F_NONBLOCK = 2;
     // SPLICE_F_MORE (4) is left out on purpose: it corks the drain and delays small replies by up
-    // to 200 ms (CONTRACT section 4).
+    // to 200 ms (docs/spec.md, "linux").
     /** The flags of every splice call. */
     static final int SPLICE_FLAGS = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
-    static final int EINTR = Errno.EINTR.intValue();
     static final int EAGAIN = Errno.EAGAIN.intValue();
     static final int EINVAL = Errno.EINVAL.intValue();
     static final int ENOSYS = Errno.ENOSYS.intValue();
@@ -98,57 +95,10 @@ final class Native {
     }
 
     private static final class Loaded {
-        static {
-            // jffi pokes the stubs jnr-ffi compiles into memory with sun.misc.Unsafe when it can,
-            // which JDK 24+ warns about (JEP 498); its JNI accessor does the same without a warning.
-            if (java.lang.Runtime.version().feature() >= Descriptors.RESTRICTED_FROM
-                    && System.getProperty(JFFI_NO_UNSAFE) == null) {
-                System.setProperty(JFFI_NO_UNSAFE, "true");
-            }
-        }
-
-        static final LibC LIBC = load();
+        static final LibC LIBC = NativeLibraries.loadLibC(LibC.class,
+                m -> Native.class.getModule().addExports(Native.class.getPackageName(), m));
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
     }
-
-    private static LibC load() {
-        String libc = Platform.getNativePlatform().getStandardCLibraryName();
-        Module module = Native.class.getModule();
-        if (!module.isNamed()) {
-            return LibraryLoader.create(LibC.class).load(libc);
-        }
-        // On the module path: jnr-ffi implements LibC in a class loader of its own, in that loader's
-        // unnamed module, which cannot see a package this module does not export. jnr-ffi reuses the
-        // loader it finds in its thread-local, so give it one this package is exported to, for this
-        // one load. jnr-ffi is an automatic module, so its internals are open to reflection.
-        ThreadLocal<Object> current;
-        ClassLoader loader;
-        try {
-            Class<?> type = Class.forName("jnr.ffi.provider.jffi.AsmClassLoader", true, LibraryLoader.class.getClassLoader());
-            java.lang.reflect.Constructor<?> make = type.getDeclaredConstructor(ClassLoader.class);
-            make.setAccessible(true);
-            loader = (ClassLoader) make.newInstance(Native.class.getClassLoader());
-            java.lang.reflect.Field field = Class.forName("jnr.ffi.provider.jffi.AsmLibraryLoader", true,
-                    LibraryLoader.class.getClassLoader()).getDeclaredField("classLoader");
-            field.setAccessible(true);
-            @SuppressWarnings("unchecked")
-            ThreadLocal<Object> local = (ThreadLocal<Object>) field.get(null);
-            current = local;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("on the module path the linux backend needs jnr-ffi "
-                    + "2.2.x's class loader hook (" + e + ")", e);
-        }
-        module.addExports(Native.class.getPackageName(), loader.getUnnamedModule());
-        current.set(loader);
-        try {
-            return LibraryLoader.create(LibC.class).load(libc);
-        } finally {
-            current.remove();
-        }
-    }
-
-    /** jffi's switch from sun.misc.Unsafe to JNI for raw memory access. */
-    private static final String JFFI_NO_UNSAFE = "jffi.unsafe.disabled";
 
     /** Loads the C library on first use. */
     static LibC libc() {
@@ -160,23 +110,14 @@ final class Native {
     }
 
     /**
-     * Runs {@code call}, again while it fails with EINTR: the one place interrupted calls are
-     * retried. Not for close(2), which must never be retried on Linux.
+     * Runs {@code call}, again while it fails with EINTR ({@link Errnos#retry}). Not for close(2),
+     * which must never be retried on Linux.
      *
      * @return the call's result if not negative, else {@code -errno}
      */
     static long retry(Call call) {
         LibC libc = Loaded.LIBC;
-        while (true) {
-            long r = call.invoke(libc);
-            if (r >= 0) {
-                return r;
-            }
-            int errno = LastError.getLastError(Loaded.RUNTIME);
-            if (errno != EINTR) {
-                return -Math.max(errno, 1);
-            }
-        }
+        return Errnos.retry(Loaded.RUNTIME, () -> call.invoke(libc));
     }
 
     /** splice(2) without offsets: the bytes moved, or {@code -errno}. */
@@ -194,7 +135,7 @@ final class Native {
         int[] fds = new int[2];
         long r = retry(c -> c.pipe2(fds, O_NONBLOCK | O_CLOEXEC));
         if (r < 0) {
-            throw failure("pipe2(..)", (int) -r);
+            throw Errnos.exception("pipe2(..)", (int) -r);
         }
         return fds;
     }
@@ -247,22 +188,5 @@ final class Native {
         }
         long current = limit.current.get();
         return current < 0 || current == Long.MAX_VALUE ? -1 : current;
-    }
-
-    /** The symbolic name of {@code errno}, such as {@code EPIPE}. */
-    static String errnoName(int errno) {
-        Errno e = Errno.valueOf(errno);
-        return e.defined() ? e.name() : "errno";
-    }
-
-    /** {@code call failed with error EPIPE (32): Broken pipe}. */
-    static IOException failure(String call, int errno) {
-        Errno e = Errno.valueOf(errno);
-        return Errors.nativeFailure(call, errnoName(errno), errno, e.defined() ? e.description() : "unknown error");
-    }
-
-    /** The message of {@link #failure} without the exception. */
-    static String describe(String call, int errno) {
-        return failure(call, errno).getMessage();
     }
 }

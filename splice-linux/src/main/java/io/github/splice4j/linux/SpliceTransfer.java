@@ -3,6 +3,7 @@ package io.github.splice4j.linux;
 import io.github.splice4j.spi.CopyTransfer;
 import io.github.splice4j.spi.Errors;
 import io.github.splice4j.spi.TransferUnsupportedException;
+import io.github.splice4j.unix.Errnos;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -82,12 +83,12 @@ final class SpliceTransfer extends CopyTransfer {
         }
         if (errno == Native.EINVAL || errno == Native.ENOSYS) {
             if (!taken) {
-                throw new TransferUnsupportedException(Native.describe("splice(..)", errno));
+                throw new TransferUnsupportedException(Errnos.exception("splice(..)", errno).getMessage());
             }
             copyOnly = true;  // bytes already moved by copy: carry on copying rather than fail
             return copyFill(max);
         }
-        throw Native.failure("splice(..)", errno);
+        throw Errnos.exception("splice(..)", errno);
     }
 
     @Override
@@ -117,7 +118,7 @@ final class SpliceTransfer extends CopyTransfer {
             copyOnly = true;  // the drain refuses splice: empty the pipe through a buffer
             return copyFlush();
         }
-        throw Native.failure("splice(..)", errno);
+        throw Errnos.exception("splice(..)", errno);
     }
 
     @Override
@@ -145,7 +146,7 @@ final class SpliceTransfer extends CopyTransfer {
     @Override
     public IOException drainFailure() {
         int errno = out < 0 ? 0 : Native.socketError(out);
-        return errno == 0 ? null : Native.failure("drain", errno);
+        return errno == 0 ? null : Errnos.exception("drain", errno);
     }
 
     /** True: SO_ERROR tells, while the drain's descriptor is known. */
@@ -204,7 +205,7 @@ final class SpliceTransfer extends CopyTransfer {
         if (r <= 0) {
             Buffers.give(b);
             throw r == 0 ? new IOException("read(..) found no bytes in a pipe holding " + pipe.held)
-                    : Native.failure("read(..)", (int) -r);
+                    : Errnos.exception("read(..)", (int) -r);
         }
         pipe.held -= r;
         if (pipe.held == 0) {

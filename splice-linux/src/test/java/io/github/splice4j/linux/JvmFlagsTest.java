@@ -1,5 +1,6 @@
 package io.github.splice4j.linux;
 
+import io.github.splice4j.unix.ChannelDescriptors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JvmFlagsTest {
 
     private static final int FEATURE = Runtime.version().feature();
-    private static final boolean RESTRICTED = FEATURE >= Descriptors.RESTRICTED_FROM;
+    private static final boolean RESTRICTED = FEATURE >= ChannelDescriptors.RESTRICTED_FROM;
     private static final boolean LINUX = System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux");
     private static final String CHILD = "io.github.splice4j.linux.child.FlagsChild";
     private static final String LINUX_OK = "backend=linux bytes=262144 intact=true";
@@ -51,13 +52,13 @@ class JvmFlagsTest {
     @Test
     void modulePath_withoutFlags() throws Exception {
         Result r = run(modulePath(), List.of());
-        expectWithoutFlags(r, "--add-opens java.base/sun.nio.ch=io.github.splice4j.linux"
+        expectWithoutFlags(r, "--add-opens java.base/sun.nio.ch=io.github.splice4j.unix"
                 + " --enable-native-access=org.jnrproject.jffi");
     }
 
     @Test
     void modulePath_withFlags() throws Exception {
-        Result r = run(modulePath(), List.of("--add-opens", "java.base/sun.nio.ch=io.github.splice4j.linux",
+        Result r = run(modulePath(), List.of("--add-opens", "java.base/sun.nio.ch=io.github.splice4j.unix",
                 "--enable-native-access=org.jnrproject.jffi"));
         expectLinux(r);
     }

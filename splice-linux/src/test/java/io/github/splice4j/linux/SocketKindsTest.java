@@ -1,5 +1,6 @@
 package io.github.splice4j.linux;
 
+import io.github.splice4j.unix.ChannelDescriptors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +39,7 @@ class SocketKindsTest {
             SocketChannel source = server.accept();
             SocketChannel drain = SocketChannel.open(server.getLocalAddress());
             SocketChannel target = server.accept();
-            assertTrue(Descriptors.get().of(source) > 2);
+            assertTrue(ChannelDescriptors.get().of(source) > 2);
             SpliceHandle h = Splice.using("linux").unidirectional(source, drain);
             byte[] data = new byte[4 << 20];
             new Random(9).nextBytes(data);
@@ -59,7 +60,7 @@ class SocketKindsTest {
         try (Sockets sockets = new Sockets()) {
             SocketChannel[] a = sockets.pair();
             SocketChannel[] b = sockets.pair();
-            int out = Descriptors.get().of(b[0]);
+            int out = ChannelDescriptors.get().of(b[0]);
             long flags = Native.fcntl(out, Native.F_GETFL, 0);
             // splice(2) refuses a drain in append mode (EINVAL) only after a chunk is in the pipe
             assertEquals(0, Native.fcntl(out, Native.F_SETFL,

@@ -1,5 +1,7 @@
 package io.github.splice4j.linux;
 
+import io.github.splice4j.unix.ChannelDescriptors;
+import io.github.splice4j.unix.Errnos;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,7 +62,7 @@ class SpliceTransferTest {
     }
 
     private SpliceTransfer transfer() {
-        Descriptors fds = Descriptors.get();
+        ChannelDescriptors fds = ChannelDescriptors.get();
         return new SpliceTransfer(source, drain, fds.of(source), fds.of(drain), pool);
     }
 
@@ -192,7 +194,7 @@ class SpliceTransferTest {
         int efd = libc.eventfd(1, Native.O_NONBLOCK | Native.O_CLOEXEC);
         assertTrue(efd >= 0);
         try {
-            SpliceTransfer t = new SpliceTransfer(source, drain, efd, Descriptors.get().of(drain), pool);
+            SpliceTransfer t = new SpliceTransfer(source, drain, efd, ChannelDescriptors.get().of(drain), pool);
             TransferUnsupportedException e = assertThrows(TransferUnsupportedException.class, () -> t.fill(100));
             assertTrue(e.getMessage().startsWith("splice(..) failed with error EINVAL (22)"), e.getMessage());
             assertEquals(0, t.pending());
@@ -204,14 +206,14 @@ class SpliceTransferTest {
 
     @Test
     void fill_unknownDescriptor_throwsUnsupported() {
-        SpliceTransfer t = new SpliceTransfer(source, drain, -1, Descriptors.get().of(drain), pool);
+        SpliceTransfer t = new SpliceTransfer(source, drain, -1, ChannelDescriptors.get().of(drain), pool);
         assertThrows(TransferUnsupportedException.class, () -> t.fill(100));
         assertEquals(0, pool.inUse());
     }
 
     @Test
     void flush_drainRefusesSplice_copiesPipeOut() throws Exception {
-        int out = Descriptors.get().of(drain);
+        int out = ChannelDescriptors.get().of(drain);
         long flags = Native.fcntl(out, Native.F_GETFL, 0);
         // splice(2) refuses to write to a descriptor in append mode: EINVAL after bytes were taken
         assertEquals(0, Native.fcntl(out, Native.F_SETFL, (int) flags | OpenFlags.O_APPEND.intValue()));
@@ -220,7 +222,7 @@ class SpliceTransferTest {
         client.write(ByteBuffer.wrap(data));
         Thread.sleep(50);  // let every byte reach the source, so one splice takes them all
         PipePool big = new PipePool(1 << 20, 4, 4);
-        SpliceTransfer t = new SpliceTransfer(source, drain, Descriptors.get().of(source), out, big);
+        SpliceTransfer t = new SpliceTransfer(source, drain, ChannelDescriptors.get().of(source), out, big);
         long first = fillSome(t, data.length);
         assertTrue(first > Buffers.SIZE, "the pipe holds more than one buffer: " + first);
         while (t.pending() > 0) {
@@ -239,7 +241,7 @@ class SpliceTransferTest {
         byte[] data = new byte[200 * 1024];
         new Random(5).nextBytes(data);
         client.write(ByteBuffer.wrap(data));
-        Descriptors fds = Descriptors.get();
+        ChannelDescriptors fds = ChannelDescriptors.get();
         SpliceTransfer t = new SpliceTransfer(source, drain, fds.of(source), fds.of(drain), none);
         pump(t, data.length);
         assertArrayEquals(data, Sockets.read(target, data.length));
@@ -264,7 +266,7 @@ class SpliceTransferTest {
     @Test
     void nativeFailure_namesErrno() {
         assertEquals("splice(..) failed with error EPIPE (32): Broken pipe",
-                Native.failure("splice(..)", jnr.constants.platform.Errno.EPIPE.intValue()).getMessage());
+                Errnos.exception("splice(..)", jnr.constants.platform.Errno.EPIPE.intValue()).getMessage());
     }
 
 }

@@ -1,5 +1,6 @@
-package io.github.splice4j.linux;
+package io.github.splice4j.unix;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -11,7 +12,8 @@ import java.util.List;
 
 /**
  * Reads the file descriptor of a JDK {@link SocketChannel}, which the JDK does not make public,
- * and tells whether this JVM lets the backend do so and call native code without warnings.
+ * and tells whether this JVM lets the native backends do so and call native code without
+ * warnings.
  *
  * <p>The descriptor is the {@code int fdVal} field of {@code sun.nio.ch.SocketChannelImpl}. How
  * it is read, decided once:
@@ -21,20 +23,24 @@ import java.util.List;
  *   <li>else on JDK 17 to 23, through {@code sun.misc.Unsafe} (module jdk.unsupported, exported
  *       to everyone): no flag needed;
  *   <li>else (JDK 24 and later, where Unsafe's memory access prints a warning, JEP 498) not at
- *       all: the backend is unavailable and the cause names the flag.
+ *       all: the backends are unavailable and the cause names the flags.
  * </ul>
  * JDK 24 and later also warn on JNI use unless native access is enabled for jffi's module
- * (JEP 472), so there the backend needs {@code --enable-native-access} as well.
+ * (JEP 472), so there the backends need {@code --enable-native-access} as well. The flags name
+ * the modules as the library was loaded: on the class path
+ * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --enable-native-access=ALL-UNNAMED}, on the
+ * module path {@code --add-opens java.base/sun.nio.ch=io.github.splice4j.unix
+ * --enable-native-access=org.jnrproject.jffi}.
  */
-final class Descriptors {
+public final class ChannelDescriptors {
 
     /** The first feature release whose JVM warns on Unsafe memory access and on JNI. */
-    static final int RESTRICTED_FROM = 24;
+    public static final int RESTRICTED_FROM = 24;
     private static final String IMPL = "sun.nio.ch.SocketChannelImpl";
     private static final String JFFI_LOADER = "com.kenai.jffi.internal.StubLoader";
 
     private static final MethodType READER = MethodType.methodType(int.class, Object.class);
-    private static final Descriptors INSTANCE = new Descriptors(Runtime.version().feature());
+    private static final ChannelDescriptors INSTANCE = new ChannelDescriptors(Runtime.version().feature());
 
     private final Class<?> impl;
     /** (Object) int: reads fdVal from a SocketChannelImpl. */
@@ -42,7 +48,8 @@ final class Descriptors {
     private final String how;
     private final Throwable problem;
 
-    Descriptors(int feature) {
+    /** The reader a JDK of feature release {@code feature} allows; tests take other releases. */
+    ChannelDescriptors(int feature) {
         Class<?> c = null;
         MethodHandle g = null;
         String h = null;
@@ -52,10 +59,10 @@ final class Descriptors {
             Field field = c.getDeclaredField("fdVal");
             List<String> flags = missingFlags(feature, c);
             if (!flags.isEmpty()) {
-                p = new UnsupportedOperationException("the linux backend needs the JVM flag"
+                p = new UnsupportedOperationException("reading socket descriptors and calling native code needs the JVM flag"
                         + (flags.size() > 1 ? "s " : " ") + String.join(" ", flags) + " on Java " + feature
-                        + " (JDK " + RESTRICTED_FROM + "+ restricts reading socket descriptors and calling native"
-                        + " code); without " + (flags.size() > 1 ? "them" : "it") + ", splices copy with nio");
+                        + " (JDK " + RESTRICTED_FROM + "+ restricts both); without " + (flags.size() > 1 ? "them" : "it")
+                        + ", splices copy with nio");
             } else if (opened(c)) {
                 field.setAccessible(true);
                 g = MethodHandles.lookup().unreflectGetter(field).asType(READER);
@@ -66,7 +73,7 @@ final class Descriptors {
             }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             p = new UnsupportedOperationException("cannot read the descriptor of a JDK socket channel ("
-                    + e + "); the linux backend needs " + IMPL + ".fdVal", e);
+                    + e + "); the native backends need " + IMPL + ".fdVal", e);
         }
         this.impl = c;
         this.reader = g;
@@ -74,25 +81,27 @@ final class Descriptors {
         this.problem = p;
     }
 
-    static Descriptors get() {
+    /** The reader of this JVM, decided once. */
+    public static ChannelDescriptors get() {
         return INSTANCE;
     }
 
-    /** Why descriptors cannot be read here, or null if they can. */
-    Throwable problem() {
+    /** Why descriptors cannot be read here (naming the missing JVM flags where that is why), or null if they can. */
+    public Throwable problem() {
         return problem;
     }
 
-    /** How descriptors are read, for diagnostics. */
-    String how() {
+    /** How descriptors are read, for diagnostics; null if they cannot be. */
+    public String how() {
         return how;
     }
 
     /**
      * The descriptor of {@code channel}, or -1 if it is not a JDK socket channel (a channel of
-     * another {@link java.nio.channels.spi.SelectorProvider}) or descriptors cannot be read.
+     * another {@link java.nio.channels.spi.SelectorProvider}) or descriptors cannot be read here.
+     * Meaningful only while the channel is open: a closed channel's number may be another's.
      */
-    int of(SocketChannel channel) {
+    public int of(SocketChannel channel) {
         if (problem != null || !impl.isInstance(channel)) {
             return -1;
         }
@@ -104,8 +113,42 @@ final class Descriptors {
     }
 
     /**
-     * The flags this JVM lacks for the backend, each as typed on the command line; empty before
-     * JDK 24 (nothing is needed) and when they were given.
+     * The descriptor of the open {@code channel}, as {@link #of} reads it.
+     *
+     * @throws IOException if descriptors cannot be read here (the message says why, naming the
+     *     flags), the channel is not a JDK socket channel, or it is closed ({@code EBADF})
+     */
+    public int fd(SocketChannel channel) throws IOException {
+        if (problem != null) {
+            throw new IOException("cannot read the file descriptor of a SocketChannel: " + problem.getMessage(), problem);
+        }
+        int fd = of(channel);
+        if (!channel.isOpen()) {
+            throw new IOException("fd(..) failed with error EBADF: channel closed: " + channel);
+        }
+        if (fd < 0) {
+            throw new IOException("cannot read the file descriptor of " + channel.getClass().getName()
+                    + ": not a JDK socket channel");
+        }
+        return fd;
+    }
+
+    /**
+     * Whether this JVM lets jffi load its JNI stub without a warning: always before JDK 24, and
+     * after it where {@code --enable-native-access} names jffi's module. A backend checks this
+     * before it binds the C library, so that a JVM without the flag prints no warning.
+     */
+    public static boolean nativeAccessAllowed() {
+        if (Runtime.version().feature() < RESTRICTED_FROM) {
+            return true;
+        }
+        Module jffi = jffiModule();
+        return jffi == null || nativeAccessEnabled(jffi);
+    }
+
+    /**
+     * The flags a JDK of feature release {@code feature} needs and this JVM lacks, each as typed
+     * on the command line; empty before JDK 24 (nothing is needed) and when they were given.
      */
     static List<String> missingFlags(int feature, Class<?> impl) {
         List<String> flags = new ArrayList<>();
@@ -113,7 +156,7 @@ final class Descriptors {
             return flags;
         }
         if (!opened(impl)) {
-            flags.add("--add-opens java.base/sun.nio.ch=" + target(Descriptors.class.getModule()));
+            flags.add("--add-opens java.base/sun.nio.ch=" + target(ChannelDescriptors.class.getModule()));
         }
         Module jffi = jffiModule();
         if (jffi != null && !nativeAccessEnabled(jffi)) {
@@ -123,7 +166,7 @@ final class Descriptors {
     }
 
     private static boolean opened(Class<?> impl) {
-        return impl.getModule().isOpen(impl.getPackageName(), Descriptors.class.getModule());
+        return impl.getModule().isOpen(impl.getPackageName(), ChannelDescriptors.class.getModule());
     }
 
     private static String target(Module m) {
@@ -133,7 +176,7 @@ final class Descriptors {
     /** The module of the jffi class that loads its JNI stub, without initializing it; null if absent. */
     private static Module jffiModule() {
         try {
-            return Class.forName(JFFI_LOADER, false, Descriptors.class.getClassLoader()).getModule();
+            return Class.forName(JFFI_LOADER, false, ChannelDescriptors.class.getClassLoader()).getModule();
         } catch (ClassNotFoundException e) {
             return null;  // jnr-ffi will fail to load and say so itself
         }
