@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 public final class Backends {
 
     /** The system property that forces a backend by name. */
-    public static final String PROPERTY = "splice4j.backend";
+    public static final String PROPERTY = EngineProperties.BACKEND;
 
     /** The message when no backend is on the path at all. */
     public static final String NONE_FOUND = "No splice4j backend found on the class path or module path: "
@@ -74,9 +74,8 @@ public final class Backends {
      */
     public static SpliceBackend selected() {
         List<Backend> all = load();
-        String forced = System.getProperty(PROPERTY);
-        if (forced != null && !forced.isBlank()) {
-            String name = forced.trim();
+        String name = EngineProperties.backend();
+        if (name != null) {
             for (Backend b : all) {
                 if (b.name().equals(name)) {
                     if (b.isAvailable()) {

@@ -46,6 +46,12 @@ final class EventLoop {
      */
     private final Selector pins;
     private final LoopThread thread;
+    /**
+     * Bytes one direction takes per readiness event before it yields to the other splices on this
+     * loop (level-triggered, the selector comes straight back). Bounded in bytes, not in reads: a
+     * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
+     */
+    private final int eventBudget;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final TreeSet<Timer> timers = new TreeSet<>(
             Comparator.comparingLong((Timer t) -> t.deadline).thenComparingLong(t -> t.seq));
@@ -85,7 +91,8 @@ final class EventLoop {
         }
     }
 
-    private EventLoop(Selector selector, Selector pins, int index) {
+    private EventLoop(Selector selector, Selector pins, int index, int eventBudget) {
+        this.eventBudget = eventBudget;
         this.selector = selector;
         this.pins = pins;
         thread = new LoopThread(this::run, "splice4j-loop-" + index);
@@ -98,7 +105,7 @@ final class EventLoop {
      *
      * @throws IOException if a selector cannot be opened; those already opened are closed
      */
-    static EventLoop[] start(int n) throws IOException {
+    static EventLoop[] start(int n, int eventBudget) throws IOException {
         EventLoop[] loops = new EventLoop[n];
         List<Selector> opened = new ArrayList<>();
         try {
@@ -107,7 +114,7 @@ final class EventLoop {
                 opened.add(s);
                 Selector p = Selector.open();
                 opened.add(p);
-                loops[i] = new EventLoop(s, p, i);
+                loops[i] = new EventLoop(s, p, i, eventBudget);
             }
         } catch (IOException | RuntimeException e) {
             for (Selector s : opened) {
@@ -123,6 +130,11 @@ final class EventLoop {
             l.thread.start();
         }
         return loops;
+    }
+
+    /** Bytes a direction moves per readiness event before it yields to the other splices here. */
+    int eventBudget() {
+        return eventBudget;
     }
 
     boolean inLoop() {

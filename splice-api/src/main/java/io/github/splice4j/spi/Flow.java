@@ -23,13 +23,6 @@ import java.util.Map;
  */
 final class Flow implements EventLoop.Timed {
 
-    /**
-     * Bytes one direction takes per readiness event before it yields to the other splices on its
-     * loop (level-triggered, the selector comes straight back). Bounded in bytes, not in reads: a
-     * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
-     * System property {@code splice4j.eventBudget} (bytes, at least 4096; default 256 KiB).
-     */
-    static final long BUDGET = Math.max(4096, Long.getLong("splice4j.eventBudget", 256 * 1024));
     /** How often a drain that nothing else watches is asked whether it failed (Transfer#drainFailure). */
     static final long DRAIN_CHECK_NANOS = 1_000_000_000L;
 
@@ -185,7 +178,7 @@ final class Flow implements EventLoop.Timed {
         }
         boolean moved = false;
         try {
-            long budget = BUDGET;
+            long budget = session.loop.eventBudget();
             while (true) {
                 if (copy.pending() > 0) {
                     long w = copy().flush();

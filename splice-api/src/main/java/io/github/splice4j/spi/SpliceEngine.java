@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SpliceEngine {
 
     /** System property: the number of event-loop threads. */
-    public static final String THREADS_PROPERTY = "splice4j.threads";
+    public static final String THREADS_PROPERTY = EngineProperties.THREADS;
 
     private static final ConcurrentHashMap<SocketChannel, Session> SPLICED = new ConcurrentHashMap<>();
     private static final AtomicInteger NEXT = new AtomicInteger();
@@ -122,12 +122,9 @@ public final class SpliceEngine {
             synchronized (SpliceEngine.class) {
                 l = loops;
                 if (l == null) {
-                    int n = Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors());
-                    if (n < 1) {
-                        throw new IllegalStateException(THREADS_PROPERTY + " must be at least 1: " + n);
-                    }
+                    EngineProperties properties = EngineProperties.read();
                     try {
-                        l = EventLoop.start(n);
+                        l = EventLoop.start(properties.threads, properties.eventBudget);
                     } catch (IOException e) {
                         // nothing was left running: a later splice tries again
                         throw new IOException("splice4j: cannot start the event loops: " + e.getMessage(), e);

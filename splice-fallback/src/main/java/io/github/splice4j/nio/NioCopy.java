@@ -2,6 +2,7 @@ package io.github.splice4j.nio;
 
 import io.github.splice4j.spi.CopyTransfer;
 import io.github.splice4j.spi.Errors;
+import io.github.splice4j.spi.SystemProperties;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -12,10 +13,15 @@ final class NioCopy extends CopyTransfer {
 
     /** System property: the copy buffer size in bytes. */
     static final String BUFFER_PROPERTY = "splice4j.nio.bufferSize";
-    static final int BUFFER_SIZE = Math.max(4096, Integer.getInteger(BUFFER_PROPERTY, 256 * 1024));
+    static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
     /** Free buffers kept per loop thread; more in flight at once are allocated and then dropped. */
     private static final int POOL_LIMIT = 64;
     private static final ThreadLocal<ArrayDeque<ByteBuffer>> POOL = ThreadLocal.withInitial(ArrayDeque::new);
+
+    /** Read on first use (the probe), so a bad value makes the backend unavailable with its message. */
+    private static final class Size {
+        static final int BUFFER_SIZE = bufferSize();
+    }
 
     private final SocketChannel source;
     private final SocketChannel drain;
@@ -89,7 +95,16 @@ final class NioCopy extends CopyTransfer {
 
     private static ByteBuffer take() {
         ByteBuffer b = POOL.get().pollFirst();
-        return b != null ? b : ByteBuffer.allocateDirect(BUFFER_SIZE);
+        return b != null ? b : ByteBuffer.allocateDirect(Size.BUFFER_SIZE);
+    }
+
+    /**
+     * The buffer size set by {@value #BUFFER_PROPERTY}.
+     *
+     * @throws IllegalArgumentException if it is not an integer from 4096 to 2^30
+     */
+    static int bufferSize() {
+        return SystemProperties.integer(BUFFER_PROPERTY, DEFAULT_BUFFER_SIZE, 4096, 1 << 30);
     }
 
     private void give(ByteBuffer b) {

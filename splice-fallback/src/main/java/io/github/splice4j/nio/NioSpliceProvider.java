@@ -31,6 +31,11 @@ public final class NioSpliceProvider extends SpliceProvider {
 
     @Override
     public Throwable probe() {
+        try {
+            NioCopy.bufferSize();
+        } catch (IllegalArgumentException e) {
+            return e;
+        }
         return null;  // plain JDK channels work everywhere
     }
 

@@ -47,6 +47,17 @@ class NioSpliceProviderTest {
     }
 
     @Test
+    void bufferSize_belowMinimum() {
+        System.setProperty(NioCopy.BUFFER_PROPERTY, "1024");
+        try {
+            assertEquals("splice4j.nio.bufferSize must be an integer from 4096 to 1073741824: 1024",
+                    new NioSpliceProvider().probe().getMessage());
+        } finally {
+            System.clearProperty(NioCopy.BUFFER_PROPERTY);
+        }
+    }
+
+    @Test
     void probe_alwaysAvailable() {
         assertNull(new NioSpliceProvider().probe());
     }

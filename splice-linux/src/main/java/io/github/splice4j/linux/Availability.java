@@ -37,6 +37,7 @@ final class Availability {
                 return access;
             }
             PipePool.configuredSize();
+            PipePool.configuredMax();
             spliceBetweenPipes();
             checkDescriptor();
             PipePool.shared();
