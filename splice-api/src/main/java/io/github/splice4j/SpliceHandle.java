@@ -21,11 +21,17 @@ public interface SpliceHandle extends AutoCloseable {
     /** The directions of this splice: {@code FORWARD}, and {@code REVERSE} if bidirectional. */
     Set<Direction> directions();
 
-    /** Bytes delivered so far over all directions; live while the splice runs, final after. */
+    /**
+     * Bytes delivered so far over all directions; live while the splice runs, final after. Never
+     * waits for the splice's event loop: with a kernel backend (bsd) it returns the count the loop
+     * last read from the kernel and has the loop read it again, so a count polled while bytes move
+     * trails them by at most one loop iteration.
+     */
     long bytesSpliced();
 
     /**
      * Bytes delivered so far in {@code direction}; live while the splice runs, final after.
+     * Never waits, as {@link #bytesSpliced()}.
      *
      * @throws IllegalArgumentException if this splice has no such direction (REVERSE of a
      *     unidirectional splice)
