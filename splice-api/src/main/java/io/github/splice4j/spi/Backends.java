@@ -100,21 +100,6 @@ public final class Backends {
         return all.get(0);
     }
 
-    /** A nio copy for one direction, for a backend whose kernel refused the sockets. */
-    static CopyTransfer fallbackTransfer(java.nio.channels.SocketChannel source,
-            java.nio.channels.SocketChannel drain, io.github.splice4j.SpliceOptions options)
-            throws java.io.IOException {
-        for (Backend b : load()) {
-            if (b.name().equals("nio") && b.isAvailable()) {
-                Transfer t = b.provider().newTransfer(source, drain, options);
-                if (t instanceof CopyTransfer) {
-                    return (CopyTransfer) t;
-                }
-            }
-        }
-        return null;
-    }
-
     /** The line logged, once, when a choice is made; exposed for tests of its wording. */
     static String choiceMessage(Backend chosen, String why, List<Backend> all) {
         StringBuilder sb = new StringBuilder("splice4j: using backend ").append(chosen.name());

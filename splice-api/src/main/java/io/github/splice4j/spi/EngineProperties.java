@@ -12,6 +12,8 @@ final class EngineProperties {
     static final String THREADS = "splice4j.threads";
     /** Bytes one direction moves per readiness event before yielding to the other splices of its loop. */
     static final String EVENT_BUDGET = "splice4j.eventBudget";
+    /** The size of a copy buffer (the nio backend, and directions a native backend cannot splice). */
+    static final String NIO_BUFFER_SIZE = "splice4j.nio.bufferSize";
     /** The backend forced by name. */
     static final String BACKEND = "splice4j.backend";
     /** More loops than this only cost memory and descriptors: a loop serves thousands of splices. */
@@ -19,13 +21,17 @@ final class EngineProperties {
     static final int MIN_BYTES = 4096;
     static final int MAX_BYTES = 1 << 30;
     static final int DEFAULT_EVENT_BUDGET = 256 * 1024;
+    /** 256 KiB, the size the C reference relay uses. */
+    static final int DEFAULT_NIO_BUFFER_SIZE = 256 * 1024;
 
     final int threads;
     final int eventBudget;
+    final int nioBufferSize;
 
-    private EngineProperties(int threads, int eventBudget) {
+    private EngineProperties(int threads, int eventBudget, int nioBufferSize) {
         this.threads = threads;
         this.eventBudget = eventBudget;
+        this.nioBufferSize = nioBufferSize;
     }
 
     /**
@@ -37,7 +43,8 @@ final class EngineProperties {
         int processors = Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
         return new EngineProperties(
                 SystemProperties.integer(THREADS, processors, 1, MAX_THREADS),
-                SystemProperties.integer(EVENT_BUDGET, DEFAULT_EVENT_BUDGET, MIN_BYTES, MAX_BYTES));
+                SystemProperties.integer(EVENT_BUDGET, DEFAULT_EVENT_BUDGET, MIN_BYTES, MAX_BYTES),
+                SystemProperties.integer(NIO_BUFFER_SIZE, DEFAULT_NIO_BUFFER_SIZE, MIN_BYTES, MAX_BYTES));
     }
 
     /** The backend forced by {@value #BACKEND}, or null if none is. */

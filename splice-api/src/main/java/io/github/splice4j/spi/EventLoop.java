@@ -52,6 +52,8 @@ final class EventLoop {
      * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
      */
     private final int eventBudget;
+    /** The size of the engine's copy buffers ({@code splice4j.nio.bufferSize}). */
+    private final int copyBufferSize;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final TreeSet<Timer> timers = new TreeSet<>(
             Comparator.comparingLong((Timer t) -> t.deadline).thenComparingLong(t -> t.seq));
@@ -91,8 +93,9 @@ final class EventLoop {
         }
     }
 
-    private EventLoop(Selector selector, Selector pins, int index, int eventBudget) {
-        this.eventBudget = eventBudget;
+    private EventLoop(Selector selector, Selector pins, int index, EngineProperties properties) {
+        this.eventBudget = properties.eventBudget;
+        this.copyBufferSize = properties.nioBufferSize;
         this.selector = selector;
         this.pins = pins;
         thread = new LoopThread(this::run, "splice4j-loop-" + index);
@@ -105,7 +108,8 @@ final class EventLoop {
      *
      * @throws IOException if a selector cannot be opened; those already opened are closed
      */
-    static EventLoop[] start(int n, int eventBudget) throws IOException {
+    static EventLoop[] start(EngineProperties properties) throws IOException {
+        int n = properties.threads;
         EventLoop[] loops = new EventLoop[n];
         List<Selector> opened = new ArrayList<>();
         try {
@@ -114,7 +118,7 @@ final class EventLoop {
                 opened.add(s);
                 Selector p = Selector.open();
                 opened.add(p);
-                loops[i] = new EventLoop(s, p, i, eventBudget);
+                loops[i] = new EventLoop(s, p, i, properties);
             }
         } catch (IOException | RuntimeException e) {
             for (Selector s : opened) {
@@ -135,6 +139,11 @@ final class EventLoop {
     /** Bytes a direction moves per readiness event before it yields to the other splices here. */
     int eventBudget() {
         return eventBudget;
+    }
+
+    /** A new engine copy of one direction (see {@link NioCopy}). */
+    NioCopy newCopy(java.nio.channels.SocketChannel source, java.nio.channels.SocketChannel drain) {
+        return new NioCopy(source, drain, copyBufferSize);
     }
 
     boolean inLoop() {

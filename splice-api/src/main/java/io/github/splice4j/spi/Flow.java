@@ -137,6 +137,8 @@ final class Flow implements EventLoop.Timed {
             // the source turns readable when the kernel ends the splice, unless the transfer says so itself
             wantRead = !kernel.reportsReadable(() -> session.loop.execute(() -> session.onReported(this)));
             pollNanos = Math.max(0, kernel.pollNanos());
+        } else if (t == Transfer.copiedByEngine()) {
+            copy = session.loop.newCopy(source, drain);
         } else {
             copy = (CopyTransfer) t;
         }
@@ -211,9 +213,10 @@ final class Flow implements EventLoop.Timed {
                     // never more than the budget at once: a linux pipe holds 1 MiB
                     r = copy().fill(Math.min(room, budget));
                 } catch (TransferUnsupportedException e) {
-                    if (taken != 0 || !fallBack(e)) {
+                    if (taken != 0) {
                         throw e;
                     }
+                    fallBack(e);
                     continue;
                 }
                 if (r < 0) {
@@ -236,19 +239,15 @@ final class Flow implements EventLoop.Timed {
         }
     }
 
-    private boolean fallBack(TransferUnsupportedException why) throws IOException {
-        CopyTransfer nio = Backends.fallbackTransfer(source, drain, session.options);
-        if (nio == null) {
-            return false;
-        }
+    /** The kernel refused these sockets before any byte moved: the engine's copy takes over. */
+    private void fallBack(TransferUnsupportedException why) {
         copy.release();
-        copy = nio;
+        copy = session.loop.newCopy(source, drain);
         if (!loggedFallback) {
             loggedFallback = true;
             Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()
                     + " cannot splice these sockets (" + why.getMessage() + "); copying them with nio instead");
         }
-        return true;
     }
 
     /** Inside the guard: asks the kernel transfer whether it ended (or, polled, ended unseen). */

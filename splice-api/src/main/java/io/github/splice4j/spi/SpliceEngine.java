@@ -124,7 +124,7 @@ public final class SpliceEngine {
                 if (l == null) {
                     EngineProperties properties = EngineProperties.read();
                     try {
-                        l = EventLoop.start(properties.threads, properties.eventBudget);
+                        l = EventLoop.start(properties);
                     } catch (IOException e) {
                         // nothing was left running: a later splice tries again
                         throw new IOException("splice4j: cannot start the event loops: " + e.getMessage(), e);

@@ -14,6 +14,7 @@ class EnginePropertiesTest {
         System.clearProperty(EngineProperties.THREADS);
         System.clearProperty(EngineProperties.EVENT_BUDGET);
         System.clearProperty(EngineProperties.BACKEND);
+        System.clearProperty(EngineProperties.NIO_BUFFER_SIZE);
     }
 
     @Test
@@ -60,6 +61,18 @@ class EnginePropertiesTest {
     void eventBudget_blank() {
         System.setProperty(EngineProperties.EVENT_BUDGET, " ");
         assertEquals(EngineProperties.DEFAULT_EVENT_BUDGET, EngineProperties.read().eventBudget);
+    }
+
+    @Test
+    void nioBufferSize_belowMinimum() {
+        assertEquals("splice4j.nio.bufferSize must be an integer from 4096 to 1073741824: 1024",
+                failure(EngineProperties.NIO_BUFFER_SIZE, "1024"));
+    }
+
+    @Test
+    void nioBufferSize_set() {
+        System.setProperty(EngineProperties.NIO_BUFFER_SIZE, "65536");
+        assertEquals(65536, EngineProperties.read().nioBufferSize);
     }
 
     @Test
