@@ -12,7 +12,6 @@ import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceResult;
 import io.github.splice4j.testkit.Loopback.Relay;
-import io.github.splice4j.spi.SpliceEngine;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -156,7 +155,7 @@ abstract class HandleTests extends ConformanceBase {
         // one more splice than loops: at least one shares the loop that runs the callback
         List<Relay> others = new ArrayList<>();
         List<SpliceHandle> closed = new ArrayList<>();
-        for (int i = 0; i <= SpliceEngine.threads(); i++) {
+        for (int i = 0; i <= LoopThreads.configured(); i++) {
             Relay r = net.relay();
             others.add(r);
             closed.add(bi(r.a(), r.b()));

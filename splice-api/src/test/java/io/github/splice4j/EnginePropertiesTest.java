@@ -1,4 +1,4 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,13 +1,8 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.splice4j.Direction;
-import io.github.splice4j.Splice;
-import io.github.splice4j.SpliceEnd;
-import io.github.splice4j.SpliceHandle;
-import io.github.splice4j.SpliceResult;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

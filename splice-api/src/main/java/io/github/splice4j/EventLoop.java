@@ -1,5 +1,6 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.CancelledKeyException;
@@ -128,7 +129,7 @@ final class EventLoop {
                     e.addSuppressed(suppressed);
                 }
             }
-            throw Errors.asIOException(e);
+            throw SpliceEngine.asIOException(e);
         }
         for (EventLoop l : loops) {
             l.thread.start();

@@ -1,6 +1,9 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.SpliceOptions;
+import io.github.splice4j.spi.SpliceProvider;
+import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,5 +1,6 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
+import io.github.splice4j.spi.SystemProperties;
 /**
  * The engine's configuration, read from the system properties once, when the first splice starts
  * the event loops (docs/spec.md, "Properties"). A bad value makes that splice, and every later

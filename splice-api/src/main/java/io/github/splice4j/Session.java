@@ -1,10 +1,7 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.Direction;
-import io.github.splice4j.SpliceEnd;
-import io.github.splice4j.SpliceHandle;
-import io.github.splice4j.SpliceOptions;
-import io.github.splice4j.SpliceResult;
+import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -199,7 +196,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
             return;
         } catch (IOException | RuntimeException e) {
             usable = false;
-            failAll(Errors.named("register", Errors.asIOException(e)));
+            failAll(Errors.named("register", SpliceEngine.asIOException(e)));
             return;
         }
         if (!enter()) {
@@ -211,7 +208,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
                 reverse.open();
             }
         } catch (IOException | RuntimeException e) {
-            failAll(Errors.named("splice setup", Errors.asIOException(e)));
+            failAll(Errors.named("splice setup", SpliceEngine.asIOException(e)));
             return;
         }
         if (tunnelNanos > 0 && !finishing) {

@@ -1,7 +1,10 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.Direction;
-import io.github.splice4j.SpliceEnd;
+import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;

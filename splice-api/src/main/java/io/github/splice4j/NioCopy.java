@@ -1,5 +1,8 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
+import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
