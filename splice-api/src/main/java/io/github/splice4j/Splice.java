@@ -1,6 +1,5 @@
 package io.github.splice4j;
 
-import io.github.splice4j.spi.Backends;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;

@@ -30,7 +30,10 @@ public interface SpliceHandle extends AutoCloseable {
     Set<Direction> directions();
 
     /**
-     * Bytes delivered so far over all directions; live while the splice runs, final after.
+     * Bytes delivered so far over all directions; live while the splice runs, final after. Never
+     * waits for the splice's event loop: with a kernel backend (bsd) it returns the count the loop
+     * last read from the kernel and has the loop read it again, so a count polled while bytes move
+     * trails them by at most one loop iteration.
      *
      * @return the sum over the directions of the bytes written to their drains
      */
@@ -38,6 +41,7 @@ public interface SpliceHandle extends AutoCloseable {
 
     /**
      * Bytes delivered so far in {@code direction}; live while the splice runs, final after.
+     * Never waits, as {@link #bytesSpliced()}.
      *
      * @param direction the direction, not null
      * @return the bytes written to that direction's drain

@@ -30,7 +30,7 @@ public final class SpliceResult {
     }
 
     /**
-     * Creates a result; used by backends. {@code errors} holds an entry exactly for the
+     * Creates a result; used by the engine. {@code errors} holds an entry exactly for the
      * directions whose end is {@link SpliceEnd#ERROR}.
      *
      * @param ends why each direction ended
@@ -39,13 +39,13 @@ public final class SpliceResult {
      * @return the result, holding copies of the maps
      * @throws IllegalArgumentException if the maps disagree on directions or errors
      */
-    public static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
+    static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
             Map<Direction, IOException> errors) {
         return of(ends, bytes, errors, Map.of());
     }
 
     /**
-     * Creates a result with bytes left undelivered; used by backends. {@code undelivered} holds
+     * Creates a result with bytes left undelivered; used by the engine. {@code undelivered} holds
      * an entry only for directions that ended {@link SpliceEnd#IDLE_TIMEOUT} holding bytes taken
      * from the source; each buffer's bytes between its position and limit are copied.
      *
@@ -57,7 +57,7 @@ public final class SpliceResult {
      * @return the result, holding copies of the maps and buffers
      * @throws IllegalArgumentException if the maps disagree on directions, errors or undelivered bytes
      */
-    public static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
+    static SpliceResult of(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes,
             Map<Direction, IOException> errors, Map<Direction, ByteBuffer> undelivered) {
         Objects.requireNonNull(undelivered, "undelivered");
         Objects.requireNonNull(ends, "ends");

@@ -46,5 +46,11 @@
  * <p>docs/spec.md in the project's repository specifies every behaviour in full: data already
  * waiting, byte limits, idle timeouts, end of stream, unsplice, errors, resources, bad input and
  * ownership, one section each; the conformance suite checks each section on every backend.
+ *
+ * <p>The engine every backend shares lives here too, package-private: the event loops, one
+ * session per splice, one flow per direction, the choice of backend, the reading of the
+ * properties, and the one copy path (the nio backend's, and any direction a native backend cannot
+ * splice). Nothing of it is API: backends reach the engine only through
+ * {@link io.github.splice4j.spi}.
  */
 package io.github.splice4j;

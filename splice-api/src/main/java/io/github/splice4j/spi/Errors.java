@@ -77,11 +77,6 @@ public final class Errors {
         return named("write", cause);
     }
 
-    /** {@code t} itself if it is an IOException, else an IOException wrapping it. */
-    static IOException asIOException(Throwable t) {
-        return t instanceof IOException ? (IOException) t : new IOException(t.toString(), t);
-    }
-
     /** {@code call(..) failed with error NAME (errno): text}, the message of a native failure. */
     public static ErrnoException nativeFailure(String call, String errnoName, int errno, String text) {
         return new ErrnoException(call, errnoName, errno, text);

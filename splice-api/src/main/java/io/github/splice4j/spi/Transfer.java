@@ -14,6 +14,48 @@ public abstract sealed class Transfer permits CopyTransfer, KernelTransfer {
     }
 
     /**
+     * The transfer a backend returns from {@link SpliceProvider#newTransfer} to have the engine
+     * copy this direction itself, through a pooled direct buffer ({@code splice4j.nio.bufferSize}):
+     * what the nio backend does for every direction. The engine recognizes it and never calls its
+     * methods. The same copy moves a direction whose {@link CopyTransfer#fill} threw
+     * {@link TransferUnsupportedException}.
+     *
+     * @return the one marker instance
+     */
+    public static Transfer copiedByEngine() {
+        return EngineCopy.MARKER;
+    }
+
+    /** The marker of {@link #copiedByEngine()}: not a transfer of its own, never called. */
+    private static final class EngineCopy extends CopyTransfer {
+        static final EngineCopy MARKER = new EngineCopy();
+
+        @Override
+        public long fill(long max) {
+            throw new IllegalStateException("the engine's copy marker moves no bytes");
+        }
+
+        @Override
+        public long flush() {
+            throw new IllegalStateException("the engine's copy marker moves no bytes");
+        }
+
+        @Override
+        public long pending() {
+            return 0;
+        }
+
+        @Override
+        public java.nio.ByteBuffer takePending() {
+            return java.nio.ByteBuffer.allocate(0);
+        }
+
+        @Override
+        public void release() {
+        }
+    }
+
+    /**
      * Frees what this transfer holds (buffers, pipes). Called exactly once, when the direction
      * has ended; must not throw.
      */

@@ -6,12 +6,10 @@ import io.github.splice4j.spi.Transfer;
 import java.nio.channels.SocketChannel;
 
 /**
- * Backend {@code nio}: copies through direct buffers with non-blocking reads and writes. Works
- * wherever the JDK does; used when no kernel-splicing backend is available.
- *
- * <p>Buffers are {@value NioCopy#BUFFER_PROPERTY} bytes (default 256 KiB, the size the C
- * reference relay uses), taken from a per-thread pool only while bytes are in flight and reused,
- * so an idle splice holds no buffer and a busy one allocates nothing per chunk.
+ * Backend {@code nio}: has the engine copy every direction through direct buffers with
+ * non-blocking reads and writes ({@link Transfer#copiedByEngine()}; buffers of
+ * {@code splice4j.nio.bufferSize} bytes, default 256 KiB). Works wherever the JDK does; used when
+ * no kernel-splicing backend is available.
  */
 public final class NioSpliceProvider extends SpliceProvider {
 
@@ -36,6 +34,6 @@ public final class NioSpliceProvider extends SpliceProvider {
 
     @Override
     public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options) {
-        return new NioCopy(source, drain);
+        return Transfer.copiedByEngine();
     }
 }

@@ -34,9 +34,9 @@ public final class EngineStartChild {
         // everything the first splice loads (classes, the backends' probes) is loaded now, while
         // files can still be opened: only the selectors should want descriptors later
         Splice.using("nio").isAvailable();
-        Class.forName("io.github.splice4j.spi.EventLoop");
-        Class.forName("io.github.splice4j.spi.Session");
-        Class.forName("io.github.splice4j.spi.Flow");
+        Class.forName("io.github.splice4j.EventLoop");
+        Class.forName("io.github.splice4j.Session");
+        Class.forName("io.github.splice4j.Flow");
         SocketChannel.open().close();  // the JDK's first close opens a descriptor of its own, once
         java.nio.channels.Selector.open().close();
         List<java.io.Closeable> filler = new ArrayList<>();

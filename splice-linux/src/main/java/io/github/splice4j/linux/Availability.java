@@ -39,6 +39,7 @@ final class Availability {
                 return access;
             }
             PipePool.configuredSize();
+            PipePool.configuredMax();
             spliceBetweenPipes();
             checkDescriptor();
             PipePool.shared();

@@ -1,5 +1,6 @@
 package io.github.splice4j.linux;
 
+import io.github.splice4j.spi.SystemProperties;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
@@ -79,19 +80,12 @@ final class PipePool {
     }
 
     static int configuredSize() {
-        int v = intProperty(SIZE_PROPERTY, DEFAULT_SIZE);
-        if (v < 1) {
-            throw new IllegalArgumentException(SIZE_PROPERTY + " must be a positive number of bytes: " + v);
-        }
-        return v;
+        return SystemProperties.integer(SIZE_PROPERTY, DEFAULT_SIZE, 1, Integer.MAX_VALUE);
     }
 
     static int configuredMax() {
         String set = System.getProperty(MAX_PROPERTY);
-        int v = intProperty(MAX_PROPERTY, DEFAULT_MAX);
-        if (v < 0) {
-            throw new IllegalArgumentException(MAX_PROPERTY + " must not be negative: " + v);
-        }
+        int v = SystemProperties.integer(MAX_PROPERTY, DEFAULT_MAX, 0, Integer.MAX_VALUE);
         if (set == null) {
             long limit = Native.openFileLimit();
             if (limit > 0) {
@@ -99,18 +93,6 @@ final class PipePool {
             }
         }
         return v;
-    }
-
-    private static int intProperty(String name, int fallback) {
-        String s = System.getProperty(name);
-        if (s == null || s.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer: " + s, e);
-        }
     }
 
     /**

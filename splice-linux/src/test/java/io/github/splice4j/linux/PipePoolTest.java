@@ -104,9 +104,20 @@ class PipePoolTest {
         String old = System.setProperty(PipePool.SIZE_PROPERTY, "-1");
         try {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, PipePool::configuredSize);
-            assertEquals("splice4j.linux.pipeSize must be a positive number of bytes: -1", e.getMessage());
+            assertEquals("splice4j.linux.pipeSize must be an integer from 1 to 2147483647: -1", e.getMessage());
         } finally {
             restore(PipePool.SIZE_PROPERTY, old);
+        }
+    }
+
+    @Test
+    void maxPipes_negative() {
+        String old = System.setProperty(PipePool.MAX_PROPERTY, "-2");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, PipePool::configuredMax);
+            assertEquals("splice4j.linux.maxPipes must be an integer from 0 to 2147483647: -2", e.getMessage());
+        } finally {
+            restore(PipePool.MAX_PROPERTY, old);
         }
     }
 

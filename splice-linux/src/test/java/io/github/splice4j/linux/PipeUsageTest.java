@@ -84,7 +84,7 @@ class PipeUsageTest {
         int pipes = pool.open();
         runSplices(100);
         assertEquals(0, pool.inUse());
-        assertTrue(pool.open() <= PipePool.IDLE_PER_THREAD * io.github.splice4j.spi.SpliceEngine.threads());
+        assertTrue(pool.open() <= PipePool.IDLE_PER_THREAD * io.github.splice4j.testkit.LoopThreads.configured());
         // every descriptor left over is a pooled, empty pipe (two each)
         assertEquals(fds + 2L * (pool.open() - pipes), Sockets.openFds());
     }

@@ -3,7 +3,7 @@ package io.github.splice4j.linux;
 import io.github.splice4j.Splice;
 import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceHandle;
-import io.github.splice4j.spi.SpliceEngine;
+import io.github.splice4j.testkit.LoopThreads;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -95,7 +95,7 @@ final class RelayMain {
                             + " pipe refusals %d | threads %d (peak %d; splice4j loops %d) | heap used %d MiB"
                             + " (peak %d MiB, max %d MiB) | fds %d (peak %d)%n",
                             ACTIVE.get(), PEAK_ACTIVE.get(), DONE.get(), pool.inUse(), pool.peakInUse(), pool.open(),
-                            pool.peakOpen(), pool.refused(), threads, peakThreads, SpliceEngine.threads(),
+                            pool.peakOpen(), pool.refused(), threads, peakThreads, LoopThreads.configured(),
                             heap >> 20, peakHeap >> 20, rt.maxMemory() >> 20, fds, peakFds);
                 }
             } catch (InterruptedException | IOException e) {

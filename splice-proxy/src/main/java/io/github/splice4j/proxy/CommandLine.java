@@ -3,7 +3,6 @@ package io.github.splice4j.proxy;
 import io.github.splice4j.Splice;
 import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceOptions;
-import io.github.splice4j.spi.Backends;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -311,7 +310,7 @@ final class CommandLine {
             }
         }
         String found = all.stream().map(SpliceBackend::name).collect(Collectors.joining(", "));
-        throw new UsageException("unknown backend " + wanted + (name == null ? " (from -D" + Backends.PROPERTY + ")" : "")
+        throw new UsageException("unknown backend " + wanted + (name == null ? " (from -Dsplice4j.backend)" : "")
                 + "; found: " + (found.isEmpty() ? "none" : found));
     }
 

@@ -9,7 +9,7 @@ import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.SpliceResult;
-import io.github.splice4j.spi.SpliceEngine;
+import io.github.splice4j.testkit.LoopThreads;
 import io.github.splice4j.testkit.Loopback;
 import io.github.splice4j.testkit.Loopback.Pair;
 import io.github.splice4j.testkit.Loopback.Relay;
@@ -135,7 +135,6 @@ class BadInputFuzzTest {
             for (Scenario s : Scenario.values()) {
                 run(backend, s, seed - 1 - s.ordinal(), failures, counts);
             }
-            int spliced = SpliceEngine.splicedChannels();
             Map<String, Integer> fdsBefore = descriptors();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             SplittableRandom rnd = new SplittableRandom(seed);
@@ -144,21 +143,17 @@ class BadInputFuzzTest {
                 Scenario s = Scenario.values()[rnd.nextInt(Scenario.values().length)];
                 run(backend, s, rnd.nextLong(), failures, counts);
             }
-            if (SpliceEngine.splicedChannels() != spliced) {
-                failures.add("leak: " + SpliceEngine.splicedChannels() + " channels still marked as spliced, "
-                        + spliced + " at the start");
-            }
             long loops = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("splice4j-loop-")).count();
-            if (loops > SpliceEngine.threads()) {
-                failures.add("leak: " + loops + " splice4j-loop threads, SpliceEngine.threads() is "
-                        + SpliceEngine.threads());
+            if (loops > LoopThreads.configured()) {
+                failures.add("leak: " + loops + " splice4j-loop threads, splice4j.threads is "
+                        + LoopThreads.configured());
             }
             Map<String, Integer> fdsAfter = descriptors();
             for (String kind : List.of("socket", "pipe", "eventpoll", "eventfd")) {
                 // a pipe backend may keep empty pipes for reuse: a bounded pool, not a leak (splice-linux keeps
                 // at most 32 per loop thread, two descriptors each); a leak per splice would pass this by far
-                int allowed = kind.equals("pipe") ? RelayProcess.PIPE_POOL_FDS_PER_LOOP * SpliceEngine.threads() : 0;
+                int allowed = kind.equals("pipe") ? RelayProcess.PIPE_POOL_FDS_PER_LOOP * LoopThreads.configured() : 0;
                 if (fdsAfter.getOrDefault(kind, 0) > fdsBefore.getOrDefault(kind, 0) + allowed) {
                     failures.add("leak: " + kind + " descriptors " + fdsBefore + " before, " + fdsAfter + " after");
                 }
@@ -443,7 +438,6 @@ class BadInputFuzzTest {
                 before.add(new Object[] {c, c.isOpen(), c.isOpen() && c.isBlocking(), c.isRegistered()});
             }
         }
-        int spliced = SpliceEngine.splicedChannels();
         SpliceHandle h;
         try {
             h = bi ? ctx.backend.bidirectional(x, y, o) : ctx.backend.unidirectional(x, y, o);
@@ -466,7 +460,6 @@ class BadInputFuzzTest {
                 check(c.isOpen() == (boolean) b[1] && (!c.isOpen() || c.isBlocking() == (boolean) b[2])
                         && c.isRegistered() == (boolean) b[3], what + " threw " + e + " but changed " + c);
             }
-            check(SpliceEngine.splicedChannels() == spliced, what + " threw " + e + " but left channels marked spliced");
             for (Made m : List.of(ma, mb)) {
                 if (m.existing != null) {
                     check(!m.existing.isDone(), what + " threw " + e + " but ended the splice already running");

@@ -12,11 +12,13 @@ import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceResult;
 import io.github.splice4j.testkit.Loopback.Relay;
-import io.github.splice4j.spi.SpliceEngine;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,6 +56,61 @@ abstract class HandleTests extends ConformanceBase {
         assertEquals(1000, res.bytes(FORWARD));
         assertEquals(300, res.bytes(REVERSE));
         assertEquals(1300, h.bytesSpliced());
+    }
+
+    @Test
+    void bytesSpliced_whileEveryLoopIsBusy_returnsWithoutWaiting() throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = bi(r.a(), r.b());
+        Bytes.writeFully(r.client(), new byte[1000]);
+        Bytes.readExactly(r.server(), 1000);
+        ErrorTests.awaitBytes(h, FORWARD, 1000);
+        // block every loop thread inside a completion callback: two splices per loop, started in a
+        // row, so that each loop gets at least one (the engine deals splices out in turn)
+        long loops = IntegrityTests.loopThreads();
+        CountDownLatch release = new CountDownLatch(1);
+        Set<String> busy = ConcurrentHashMap.newKeySet();
+        List<SpliceHandle> blockers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2 * loops; i++) {
+                Relay b = net.relay();
+                SpliceHandle x = uni(b.a(), b.b());
+                x.completion().thenRun(() -> {
+                    busy.add(Thread.currentThread().getName());
+                    awaitQuietly(release);
+                });
+                blockers.add(x);
+            }
+            blockers.forEach(SpliceHandle::unsplice);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (busy.size() < loops) {
+                assertTrue(System.nanoTime() < deadline, "only " + busy + " of " + loops + " loops blocked");
+                Thread.sleep(5);
+            }
+            // 20 reads while no loop can answer: a read that waited for a loop (even 1 s) would take 20 s
+            long start = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(1000, h.bytesSpliced());
+                assertEquals(0, h.bytesSpliced(REVERSE));
+            }
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertTrue(seconds < 10, "20 reads of bytesSpliced() took " + seconds + " s while the loops were busy");
+        } finally {
+            release.countDown();
+        }
+        for (SpliceHandle x : blockers) {
+            assertEquals(SpliceEnd.UNSPLICED, result(x).end(FORWARD));
+        }
+        h.unsplice();
+        assertEquals(1000, result(h).bytes(FORWARD));
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -98,7 +155,7 @@ abstract class HandleTests extends ConformanceBase {
         // one more splice than loops: at least one shares the loop that runs the callback
         List<Relay> others = new ArrayList<>();
         List<SpliceHandle> closed = new ArrayList<>();
-        for (int i = 0; i <= SpliceEngine.threads(); i++) {
+        for (int i = 0; i <= LoopThreads.configured(); i++) {
             Relay r = net.relay();
             others.add(r);
             closed.add(bi(r.a(), r.b()));

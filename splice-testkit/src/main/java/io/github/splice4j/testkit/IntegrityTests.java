@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceResult;
-import io.github.splice4j.spi.SpliceEngine;
 import io.github.splice4j.testkit.Bytes.Generator;
 import io.github.splice4j.testkit.Bytes.Tally;
 import io.github.splice4j.testkit.Loopback.Relay;
@@ -168,8 +167,8 @@ abstract class IntegrityTests extends ConformanceBase {
                     "server -> client of relay " + i);
         }
         // every splice is running and idle now
-        assertEquals(2 * n, SpliceEngine.splicedChannels());
-        assertTrue(loopThreads() <= SpliceEngine.threads(), "more splice4j-loop threads than SpliceEngine.threads()");
+        assertTrue(handles.stream().noneMatch(SpliceHandle::isDone), "a splice ended before its sockets did");
+        assertTrue(loopThreads() <= LoopThreads.configured(), "more splice4j-loop threads than splice4j.threads");
         assertTrue(Thread.activeCount() < threadsBefore + 50,
                 "a thread per splice? " + threadsBefore + " threads before, " + Thread.activeCount() + " now");
         if (fdsBefore >= 0) {
@@ -204,8 +203,6 @@ abstract class IntegrityTests extends ConformanceBase {
     }
 
     static long loopThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("splice4j-loop-"))
-                .count();
+        return LoopThreads.live();
     }
 }

@@ -1,4 +1,4 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.CancelledKeyException;
@@ -46,6 +47,14 @@ final class EventLoop {
      */
     private final Selector pins;
     private final LoopThread thread;
+    /**
+     * Bytes one direction takes per readiness event before it yields to the other splices on this
+     * loop (level-triggered, the selector comes straight back). Bounded in bytes, not in reads: a
+     * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
+     */
+    private final int eventBudget;
+    /** The size of the engine's copy buffers ({@code splice4j.nio.bufferSize}). */
+    private final int copyBufferSize;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final TreeSet<Timer> timers = new TreeSet<>(
             Comparator.comparingLong((Timer t) -> t.deadline).thenComparingLong(t -> t.seq));
@@ -85,7 +94,9 @@ final class EventLoop {
         }
     }
 
-    private EventLoop(Selector selector, Selector pins, int index) {
+    private EventLoop(Selector selector, Selector pins, int index, EngineProperties properties) {
+        this.eventBudget = properties.eventBudget;
+        this.copyBufferSize = properties.nioBufferSize;
         this.selector = selector;
         this.pins = pins;
         thread = new LoopThread(this::run, "splice4j-loop-" + index);
@@ -98,7 +109,8 @@ final class EventLoop {
      *
      * @throws IOException if a selector cannot be opened; those already opened are closed
      */
-    static EventLoop[] start(int n) throws IOException {
+    static EventLoop[] start(EngineProperties properties) throws IOException {
+        int n = properties.threads;
         EventLoop[] loops = new EventLoop[n];
         List<Selector> opened = new ArrayList<>();
         try {
@@ -107,7 +119,7 @@ final class EventLoop {
                 opened.add(s);
                 Selector p = Selector.open();
                 opened.add(p);
-                loops[i] = new EventLoop(s, p, i);
+                loops[i] = new EventLoop(s, p, i, properties);
             }
         } catch (IOException | RuntimeException e) {
             for (Selector s : opened) {
@@ -117,12 +129,22 @@ final class EventLoop {
                     e.addSuppressed(suppressed);
                 }
             }
-            throw Errors.asIOException(e);
+            throw SpliceEngine.asIOException(e);
         }
         for (EventLoop l : loops) {
             l.thread.start();
         }
         return loops;
+    }
+
+    /** Bytes a direction moves per readiness event before it yields to the other splices here. */
+    int eventBudget() {
+        return eventBudget;
+    }
+
+    /** A new engine copy of one direction (see {@link NioCopy}). */
+    NioCopy newCopy(java.nio.channels.SocketChannel source, java.nio.channels.SocketChannel drain) {
+        return new NioCopy(source, drain, copyBufferSize);
     }
 
     boolean inLoop() {

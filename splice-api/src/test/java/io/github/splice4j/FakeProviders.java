@@ -1,13 +1,17 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.SpliceOptions;
+import io.github.splice4j.spi.SpliceProvider;
+import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Test-only backends, listed per scenario in
  * {@code src/test/resources/scenarios/<name>/META-INF/services}, so that the plain test class path
- * has no backend at all. None of them ever moves a byte: selection is decided before.
+ * has no backend at all. None of them moves a byte itself: selection is decided before, and
+ * {@link Refusing} leaves every byte to the engine's copy.
  */
 final class FakeProviders {
 
@@ -109,6 +113,47 @@ final class FakeProviders {
         public FailsToLoad() {
             super("never", 1000, null);
             throw new IllegalStateException("constructor failed");
+        }
+    }
+
+    /**
+     * A native backend whose kernel refuses every pair of sockets, as splice(2) refuses some
+     * (EINVAL before any byte moved): the engine must copy them itself, with no other backend on
+     * the path.
+     */
+    public static final class Refusing extends Fake {
+        /** For ServiceLoader. */
+        public Refusing() {
+            super("fake-refusing", SpliceProvider.NATIVE_PRIORITY, null);
+        }
+
+        @Override
+        public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options) {
+            return new CopyTransfer() {
+                @Override
+                public long fill(long max) throws java.io.IOException {
+                    throw new TransferUnsupportedException("splice(..) failed with error EINVAL (22): Invalid argument");
+                }
+
+                @Override
+                public long flush() {
+                    throw new IllegalStateException("nothing was taken");
+                }
+
+                @Override
+                public long pending() {
+                    return 0;
+                }
+
+                @Override
+                public java.nio.ByteBuffer takePending() {
+                    return java.nio.ByteBuffer.allocate(0);
+                }
+
+                @Override
+                public void release() {
+                }
+            };
         }
     }
 }

@@ -1,10 +1,7 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.Direction;
-import io.github.splice4j.SpliceEnd;
-import io.github.splice4j.SpliceHandle;
-import io.github.splice4j.SpliceOptions;
-import io.github.splice4j.SpliceResult;
+import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -18,7 +15,7 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -69,6 +66,8 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     final long tunnelNanos;
     private final CompletableFuture<SpliceResult> done = new CompletableFuture<>();
     private final AtomicInteger stop = new AtomicInteger(RUNNING);
+    /** Whether a refresh of the kernel counts is queued on the loop (see #refreshKernelCounts). */
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
     private boolean aWasBlocking;
     private boolean bWasBlocking;
     private SelectionKey ka;
@@ -197,7 +196,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
             return;
         } catch (IOException | RuntimeException e) {
             usable = false;
-            failAll(Errors.named("register", Errors.asIOException(e)));
+            failAll(Errors.named("register", SpliceEngine.asIOException(e)));
             return;
         }
         if (!enter()) {
@@ -209,7 +208,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
                 reverse.open();
             }
         } catch (IOException | RuntimeException e) {
-            failAll(Errors.named("splice setup", Errors.asIOException(e)));
+            failAll(Errors.named("splice setup", SpliceEngine.asIOException(e)));
             return;
         }
         if (tunnelNanos > 0 && !finishing) {
@@ -440,23 +439,20 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         return f.delivered();
     }
 
+    /**
+     * A kernel's count is read on the loop only (a system call on the descriptors, inside the
+     * guard). On the loop it is read now; from another thread a refresh is queued, at most one at
+     * a time, and the caller gets the last count the loop saw without waiting: a true lower bound,
+     * and the next call sees the refreshed one (docs/spec.md, "Resources").
+     */
     private void refreshKernelCounts() {
         if (loop.inLoop()) {
             refreshOnLoop();
-        } else if (!SpliceEngine.isLoopThread()) {
-            CompletableFuture<Void> refreshed = new CompletableFuture<>();
+        } else if (refreshQueued.compareAndSet(false, true)) {
             loop.execute(() -> {
+                refreshQueued.set(false);
                 refreshOnLoop();
-                refreshed.complete(null);
             });
-            try {
-                refreshed.get(1, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // the last count the loop saw is still a true lower bound
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
     }
 

@@ -1,8 +1,6 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.SpliceBackend;
-import io.github.splice4j.SpliceHandle;
-import io.github.splice4j.SpliceOptions;
+import io.github.splice4j.spi.SpliceProvider;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;

@@ -1,6 +1,6 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.SpliceBackend;
+import io.github.splice4j.spi.SpliceProvider;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,13 +18,13 @@ import java.util.stream.Collectors;
  * backend forced by {@value #PROPERTY}, or else the available backend of highest priority (ties
  * by name), never the order of the class path.
  */
-public final class Backends {
+final class Backends {
 
     /** The system property that forces a backend by name. */
-    public static final String PROPERTY = "splice4j.backend";
+    static final String PROPERTY = EngineProperties.BACKEND;
 
     /** The message when no backend is on the path at all. */
-    public static final String NONE_FOUND = "No splice4j backend found on the class path or module path: "
+    static final String NONE_FOUND = "No splice4j backend found on the class path or module path: "
             + "add the dependency io.github.splice4j:splice4j (all backends), "
             + "or one of io.github.splice4j:splice-linux, splice-bsd, splice-fallback";
 
@@ -48,7 +48,7 @@ public final class Backends {
     }
 
     /** Every backend found, highest priority first. */
-    public static List<SpliceBackend> all() {
+    static List<SpliceBackend> all() {
         return Collections.unmodifiableList(new ArrayList<>(load()));
     }
 
@@ -57,7 +57,7 @@ public final class Backends {
      *
      * @throws IllegalArgumentException if none has that name
      */
-    public static SpliceBackend named(String name) {
+    static SpliceBackend named(String name) {
         java.util.Objects.requireNonNull(name, "name");
         for (Backend b : load()) {
             if (b.name().equals(name)) {
@@ -72,11 +72,10 @@ public final class Backends {
      *
      * @throws IllegalStateException if no backend is on the path
      */
-    public static SpliceBackend selected() {
+    static SpliceBackend selected() {
         List<Backend> all = load();
-        String forced = System.getProperty(PROPERTY);
-        if (forced != null && !forced.isBlank()) {
-            String name = forced.trim();
+        String name = EngineProperties.backend();
+        if (name != null) {
             for (Backend b : all) {
                 if (b.name().equals(name)) {
                     if (b.isAvailable()) {
@@ -99,21 +98,6 @@ public final class Backends {
         }
         // nothing works: the highest one reports its cause on use
         return all.get(0);
-    }
-
-    /** A nio copy for one direction, for a backend whose kernel refused the sockets. */
-    static CopyTransfer fallbackTransfer(java.nio.channels.SocketChannel source,
-            java.nio.channels.SocketChannel drain, io.github.splice4j.SpliceOptions options)
-            throws java.io.IOException {
-        for (Backend b : load()) {
-            if (b.name().equals("nio") && b.isAvailable()) {
-                Transfer t = b.provider().newTransfer(source, drain, options);
-                if (t instanceof CopyTransfer) {
-                    return (CopyTransfer) t;
-                }
-            }
-        }
-        return null;
     }
 
     /** The line logged, once, when a choice is made; exposed for tests of its wording. */

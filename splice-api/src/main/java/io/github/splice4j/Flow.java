@@ -1,7 +1,10 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.Direction;
-import io.github.splice4j.SpliceEnd;
+import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
+import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -23,13 +26,6 @@ import java.util.Map;
  */
 final class Flow implements EventLoop.Timed {
 
-    /**
-     * Bytes one direction takes per readiness event before it yields to the other splices on its
-     * loop (level-triggered, the selector comes straight back). Bounded in bytes, not in reads: a
-     * bulk transfer must not hold the loop for megabytes while a small request waits behind it.
-     * System property {@code splice4j.eventBudget} (bytes, at least 4096; default 256 KiB).
-     */
-    static final long BUDGET = Math.max(4096, Long.getLong("splice4j.eventBudget", 256 * 1024));
     /** How often a drain that nothing else watches is asked whether it failed (Transfer#drainFailure). */
     static final long DRAIN_CHECK_NANOS = 1_000_000_000L;
 
@@ -144,6 +140,8 @@ final class Flow implements EventLoop.Timed {
             // the source turns readable when the kernel ends the splice, unless the transfer says so itself
             wantRead = !kernel.reportsReadable(() -> session.loop.execute(() -> session.onReported(this)));
             pollNanos = Math.max(0, kernel.pollNanos());
+        } else if (t == Transfer.copiedByEngine()) {
+            copy = session.loop.newCopy(source, drain);
         } else {
             copy = (CopyTransfer) t;
         }
@@ -185,7 +183,7 @@ final class Flow implements EventLoop.Timed {
         }
         boolean moved = false;
         try {
-            long budget = BUDGET;
+            long budget = session.loop.eventBudget();
             while (true) {
                 if (copy.pending() > 0) {
                     long w = copy().flush();
@@ -218,9 +216,10 @@ final class Flow implements EventLoop.Timed {
                     // never more than the budget at once: a linux pipe holds 1 MiB
                     r = copy().fill(Math.min(room, budget));
                 } catch (TransferUnsupportedException e) {
-                    if (taken != 0 || !fallBack(e)) {
+                    if (taken != 0) {
                         throw e;
                     }
+                    fallBack(e);
                     continue;
                 }
                 if (r < 0) {
@@ -243,19 +242,15 @@ final class Flow implements EventLoop.Timed {
         }
     }
 
-    private boolean fallBack(TransferUnsupportedException why) throws IOException {
-        CopyTransfer nio = Backends.fallbackTransfer(source, drain, session.options);
-        if (nio == null) {
-            return false;
-        }
+    /** The kernel refused these sockets before any byte moved: the engine's copy takes over. */
+    private void fallBack(TransferUnsupportedException why) {
         copy.release();
-        copy = nio;
+        copy = session.loop.newCopy(source, drain);
         if (!loggedFallback) {
             loggedFallback = true;
             Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()
                     + " cannot splice these sockets (" + why.getMessage() + "); copying them with nio instead");
         }
-        return true;
     }
 
     /** Inside the guard: asks the kernel transfer whether it ended (or, polled, ended unseen). */

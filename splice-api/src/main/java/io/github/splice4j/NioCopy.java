@@ -1,30 +1,37 @@
-package io.github.splice4j.nio;
+package io.github.splice4j;
 
 import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import io.github.splice4j.spi.Errors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 
-/** One direction copied through a pooled direct buffer. */
+/**
+ * The engine's copy: one direction moved through a pooled direct buffer with non-blocking reads
+ * and writes. It is the whole nio backend, and the path of any direction a native backend cannot
+ * splice in the kernel (TransferUnsupportedException), so it is the engine's, not a backend's.
+ * Buffers are taken from a per-thread pool only while bytes are in flight and reused, so an idle
+ * splice holds no buffer and a busy one allocates nothing per chunk.
+ */
 final class NioCopy extends CopyTransfer {
 
-    /** System property: the copy buffer size in bytes. */
-    static final String BUFFER_PROPERTY = "splice4j.nio.bufferSize";
-    static final int BUFFER_SIZE = Math.max(4096, Integer.getInteger(BUFFER_PROPERTY, 256 * 1024));
     /** Free buffers kept per loop thread; more in flight at once are allocated and then dropped. */
     private static final int POOL_LIMIT = 64;
     private static final ThreadLocal<ArrayDeque<ByteBuffer>> POOL = ThreadLocal.withInitial(ArrayDeque::new);
 
     private final SocketChannel source;
     private final SocketChannel drain;
+    /** The size of a new buffer ({@code splice4j.nio.bufferSize}). */
+    private final int bufferSize;
     /** Holds pending bytes between position and limit while in flight; null when empty. */
     private ByteBuffer buffer;
 
-    NioCopy(SocketChannel source, SocketChannel drain) {
+    NioCopy(SocketChannel source, SocketChannel drain, int bufferSize) {
         this.source = source;
         this.drain = drain;
+        this.bufferSize = bufferSize;
     }
 
     @Override
@@ -87,9 +94,10 @@ final class NioCopy extends CopyTransfer {
         }
     }
 
-    private static ByteBuffer take() {
+    private ByteBuffer take() {
         ByteBuffer b = POOL.get().pollFirst();
-        return b != null ? b : ByteBuffer.allocateDirect(BUFFER_SIZE);
+        // a pooled buffer of another size stays usable: fill limits itself to what it asks for
+        return b != null ? b : ByteBuffer.allocateDirect(bufferSize);
     }
 
     private void give(ByteBuffer b) {

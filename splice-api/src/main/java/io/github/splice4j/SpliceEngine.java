@@ -1,7 +1,5 @@
-package io.github.splice4j.spi;
+package io.github.splice4j;
 
-import io.github.splice4j.SpliceHandle;
-import io.github.splice4j.SpliceOptions;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
@@ -19,13 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closes keeps its descriptor until that thread deregisters it, so no call can reach a reused
  * descriptor number.
  *
- * <p>The number of loops is {@value #THREADS_PROPERTY} (default: available processors), started
+ * <p>The number of loops is {@code splice4j.threads} (default: available processors), started
  * on the first splice, daemon threads named {@code splice4j-loop-N}.
  */
-public final class SpliceEngine {
-
-    /** System property: the number of event-loop threads. */
-    public static final String THREADS_PROPERTY = "splice4j.threads";
+final class SpliceEngine {
 
     private static final ConcurrentHashMap<SocketChannel, Session> SPLICED = new ConcurrentHashMap<>();
     private static final AtomicInteger NEXT = new AtomicInteger();
@@ -68,27 +63,14 @@ public final class SpliceEngine {
         return session;
     }
 
-    /**
-     * The number of event-loop threads splices use.
-     *
-     * @throws java.io.UncheckedIOException if the loops cannot be started (see {@link #start})
-     */
-    public static int threads() {
-        try {
-            return loops().length;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /** Whether the calling thread is one of the engine's event-loop threads. */
-    public static boolean isLoopThread() {
+    static boolean isLoopThread() {
         return Thread.currentThread() instanceof EventLoop.LoopThread;
     }
 
-    /** Channels currently taking part in a splice; for tests of leaks. */
-    public static int splicedChannels() {
-        return SPLICED.size();
+    /** {@code t} itself if it is an IOException, else an IOException wrapping it. */
+    static IOException asIOException(Throwable t) {
+        return t instanceof IOException ? (IOException) t : new IOException(t.toString(), t);
     }
 
     static void release(SocketChannel channel, Session session) {
@@ -122,12 +104,9 @@ public final class SpliceEngine {
             synchronized (SpliceEngine.class) {
                 l = loops;
                 if (l == null) {
-                    int n = Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors());
-                    if (n < 1) {
-                        throw new IllegalStateException(THREADS_PROPERTY + " must be at least 1: " + n);
-                    }
+                    EngineProperties properties = EngineProperties.read();
                     try {
-                        l = EventLoop.start(n);
+                        l = EventLoop.start(properties);
                     } catch (IOException e) {
                         // nothing was left running: a later splice tries again
                         throw new IOException("splice4j: cannot start the event loops: " + e.getMessage(), e);

@@ -1,0 +1,86 @@
+package io.github.splice4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A native backend whose kernel refuses the sockets, alone on the path (no nio backend): the
+ * engine copies the directions itself.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class EngineCopyTest {
+
+    @BeforeEach
+    void useRefusingBackendOnly() {
+        URL dir = EngineCopyTest.class.getResource("/scenarios/refusing/");
+        Backends.reset(new URLClassLoader(new URL[] {dir}, EngineCopyTest.class.getClassLoader()));
+    }
+
+    @AfterEach
+    void restore() {
+        Backends.reset(Backends.class.getClassLoader());
+    }
+
+    @Test
+    void refusedSockets_noNioBackend_copiedByTheEngine() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            SocketChannel client = SocketChannel.open(server.getLocalAddress());
+            SocketChannel a = server.accept();
+            SocketChannel b = SocketChannel.open(server.getLocalAddress());
+            SocketChannel target = server.accept();
+            SpliceHandle h = Splice.bidirectional(a, b);
+            assertEquals("fake-refusing", h.backend());
+            byte[] data = new byte[3 << 20];
+            new Random(3).nextBytes(data);
+            Thread writer = new Thread(() -> {
+                try {
+                    ByteBuffer buf = ByteBuffer.wrap(data);
+                    while (buf.hasRemaining()) {
+                        client.write(buf);
+                    }
+                    client.shutdownOutput();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.start();
+            ByteBuffer got = ByteBuffer.allocate(data.length);
+            while (got.hasRemaining()) {
+                target.read(got);
+            }
+            writer.join();
+            assertArrayEquals(data, got.array());
+            target.write(ByteBuffer.wrap(new byte[] {7, 8}));
+            ByteBuffer back = ByteBuffer.allocate(2);
+            while (back.hasRemaining()) {
+                client.read(back);
+            }
+            assertArrayEquals(new byte[] {7, 8}, back.array());
+            target.shutdownOutput();
+            SpliceResult r = h.completion().get(20, TimeUnit.SECONDS);
+            assertEquals(SpliceEnd.EOF, r.end(Direction.FORWARD));
+            assertEquals(data.length, r.bytes(Direction.FORWARD));
+            assertEquals(SpliceEnd.EOF, r.end(Direction.REVERSE));
+            assertEquals(2, r.bytes(Direction.REVERSE));
+            for (SocketChannel c : new SocketChannel[] {client, a, b, target}) {
+                c.close();
+            }
+        }
+    }
+}
