@@ -6,5 +6,6 @@
 module io.github.splice4j {
     exports io.github.splice4j;
     exports io.github.splice4j.spi;
+    requires jdk.jfr;
     uses io.github.splice4j.spi.SpliceProvider;
 }

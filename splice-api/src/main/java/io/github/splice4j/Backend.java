@@ -34,6 +34,18 @@ final class Backend implements SpliceBackend {
         return provider;
     }
 
+    /** The provider's {@link SpliceProvider#resources()}; empty if it is unavailable or its report fails. */
+    java.util.Map<String, Long> resources() {
+        if (provider == null || !isAvailable()) {
+            return java.util.Map.of();
+        }
+        try {
+            return provider.resources();
+        } catch (RuntimeException e) {  // a report is not worth failing a monitoring call for
+            return java.util.Map.of();
+        }
+    }
+
     @Override
     public String name() {
         return name;

@@ -49,7 +49,10 @@ final class Backends {
 
     /** Every backend found, highest priority first. */
     static List<SpliceBackend> all() {
-        return Collections.unmodifiableList(new ArrayList<>(load()));
+        List<Backend> list = new ArrayList<>(load());
+        // what can be used first: on Linux, linux before the unavailable bsd of the same priority
+        list.sort(Comparator.comparing((Backend b) -> !b.isAvailable()));
+        return Collections.unmodifiableList(new ArrayList<>(list));
     }
 
     /**

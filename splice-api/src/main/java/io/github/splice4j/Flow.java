@@ -246,6 +246,7 @@ final class Flow implements EventLoop.Timed {
     private void fallBack(TransferUnsupportedException why) {
         copy.release();
         copy = session.loop.newCopy(source, drain);
+        Telemetry.fellBack(session.backend.name(), why.getMessage(), source, drain);
         if (!loggedFallback) {
             loggedFallback = true;
             Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()

@@ -82,6 +82,8 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     /** {@link EventLoop#epoch()} at the last successful {@link #enter()}; -1 before. */
     private long enteredEpoch = -1;
     private EventLoop.Timer tunnelTimer;
+    /** When the splice started, for its JFR event; written before the loop first sees the session. */
+    private long startedNanos;
 
     Session(Backend backend, EventLoop loop, SocketChannel a, SocketChannel b, boolean bidirectional,
             SpliceOptions options) {
@@ -98,6 +100,11 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     @Override
     public Session session() {
         return this;
+    }
+
+    /** On the caller's thread, once the splice is sure to run: counts it (docs/observability.md). */
+    void started() {
+        startedNanos = Telemetry.started(backend.name());
     }
 
     /** On the caller's thread: switches both channels to non-blocking, undoing it on failure. */
@@ -364,7 +371,10 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         }
         SpliceEngine.release(a, this);
         SpliceEngine.release(b, this);
-        done.complete(result());
+        SpliceResult r = result();
+        // counted before completion, so that whoever sees the completion sees the counts too
+        Telemetry.finished(backend.name(), startedNanos, r);
+        done.complete(r);
     }
 
     private static void restore(SocketChannel c, boolean blocking) {

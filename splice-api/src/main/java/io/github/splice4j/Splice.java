@@ -112,7 +112,19 @@ public final class Splice {
     }
 
     /**
-     * Every backend found, highest priority first, each with its availability and cause.
+     * A snapshot of every backend found, in {@link #backends()} order: splices running, started
+     * and finished, the bytes the finished ones moved, and what the backend holds (the linux
+     * backend's pipes). Cheap, and it never waits for an event loop; see {@link SpliceStats}.
+     *
+     * @return one snapshot per backend, unmodifiable
+     */
+    public static List<SpliceStats> stats() {
+        return Telemetry.snapshot();
+    }
+
+    /**
+     * Every backend found, available ones first, then by priority (highest first) and name, each
+     * with its availability and cause.
      *
      * @return the backends, unmodifiable; empty if none is on the class or module path
      */

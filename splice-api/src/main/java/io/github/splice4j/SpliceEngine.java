@@ -59,6 +59,7 @@ final class SpliceEngine {
             SPLICED.remove(b, session);
             throw e;
         }
+        session.started();
         loop.execute(session::register);
         return session;
     }

@@ -83,4 +83,35 @@ class EngineCopyTest {
             }
         }
     }
+
+    @Test
+    void refusedSockets_recordFallbackEvent() throws Exception {
+        java.util.concurrent.BlockingQueue<jdk.jfr.consumer.RecordedEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (jdk.jfr.consumer.RecordingStream rs = new jdk.jfr.consumer.RecordingStream();
+                ServerSocketChannel server = ServerSocketChannel.open()) {
+            rs.enable("io.github.splice4j.Fallback");
+            rs.onEvent("io.github.splice4j.Fallback", events::add);
+            rs.startAsync();
+            server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            SocketChannel client = SocketChannel.open(server.getLocalAddress());
+            SocketChannel a = server.accept();
+            SocketChannel b = SocketChannel.open(server.getLocalAddress());
+            SocketChannel target = server.accept();
+            SpliceHandle h = Splice.unidirectional(a, b);
+            client.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            ByteBuffer got = ByteBuffer.allocate(3);
+            while (got.hasRemaining()) {
+                target.read(got);
+            }
+            h.close();
+            jdk.jfr.consumer.RecordedEvent e = events.poll(40, TimeUnit.SECONDS);
+            if (e == null) {
+                throw new AssertionError("no io.github.splice4j.Fallback event");
+            }
+            assertEquals("fake-refusing", e.getString("backend"));
+            assertEquals(String.valueOf(a.socket().getRemoteSocketAddress()), e.getString("source"));
+            client.close();
+            target.close();
+        }
+    }
 }

@@ -47,6 +47,17 @@ public abstract class SpliceProvider {
     public abstract Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options)
             throws IOException;
 
+    /**
+     * What this backend holds now, by name (the linux backend: {@code pipesOpen},
+     * {@code pipesInUse}), for {@link io.github.splice4j.Splice#stats()}. Called from any thread,
+     * possibly often: it must be cheap and must not block. The default holds nothing.
+     *
+     * @return counts by name; empty if there is nothing worth counting
+     */
+    public java.util.Map<String, Long> resources() {
+        return java.util.Map.of();
+    }
+
     @Override
     public String toString() {
         return name() + " (priority " + priority() + ')';

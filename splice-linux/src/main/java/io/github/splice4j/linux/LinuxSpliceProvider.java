@@ -70,4 +70,14 @@ public final class LinuxSpliceProvider extends SpliceProvider {
         ChannelDescriptors fds = ChannelDescriptors.get();
         return new SpliceTransfer(source, drain, fds.of(source), fds.of(drain), PipePool.shared());
     }
+
+    /**
+     * The pipes of the shared pool: {@code pipesOpen} (pooled or in use) and {@code pipesInUse}
+     * (holding, or about to hold, a chunk in flight). Two atomic reads.
+     */
+    @Override
+    public java.util.Map<String, Long> resources() {
+        PipePool pool = PipePool.shared();
+        return java.util.Map.of("pipesOpen", (long) pool.open(), "pipesInUse", (long) pool.inUse());
+    }
 }

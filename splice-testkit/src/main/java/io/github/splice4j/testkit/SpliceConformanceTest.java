@@ -130,4 +130,12 @@ public abstract class SpliceConformanceTest {
             return SpliceConformanceTest.this.backend();
         }
     }
+
+    @Nested
+    class Observability extends ObservabilityTests {
+        @Override
+        protected SpliceBackend backend() {
+            return SpliceConformanceTest.this.backend();
+        }
+    }
 }
