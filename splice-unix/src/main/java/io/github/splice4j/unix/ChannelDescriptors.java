@@ -61,8 +61,7 @@ public final class ChannelDescriptors {
             if (!flags.isEmpty()) {
                 p = new UnsupportedOperationException("reading socket descriptors and calling native code needs the JVM flag"
                         + (flags.size() > 1 ? "s " : " ") + String.join(" ", flags) + " on Java " + feature
-                        + " (JDK " + RESTRICTED_FROM + "+ restricts both); without " + (flags.size() > 1 ? "them" : "it")
-                        + ", splices copy with nio");
+                        + " (JDK " + RESTRICTED_FROM + "+ restricts both)");
             } else if (opened(c)) {
                 field.setAccessible(true);
                 g = MethodHandles.lookup().unreflectGetter(field).asType(READER);
