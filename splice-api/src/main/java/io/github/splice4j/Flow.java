@@ -1,44 +1,40 @@
 package io.github.splice4j;
 
-import io.github.splice4j.spi.Transfer;
 import io.github.splice4j.spi.CopyTransfer;
 import io.github.splice4j.spi.KernelTransfer;
-import io.github.splice4j.spi.TransferUnsupportedException;
-import io.github.splice4j.spi.Errors;
+import io.github.splice4j.spi.SpliceProvider;
+import io.github.splice4j.spi.Transfer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 
 /**
- * One direction of a splice: the state machine every backend shares. Confined to the loop thread
- * but for {@link #delivered}, which any thread may read.
+ * One direction of a splice: what every direction has, whoever moves its bytes (the count, the
+ * end and its error, the idle timer, the drain check, EOF forwarding). Confined to the loop thread
+ * but for {@link #delivered()}, which any thread may read. Two kinds extend it: a
+ * {@link CopyFlow}, which the engine pumps, and a {@link KernelFlow}, which the kernel moves by
+ * itself; each keeps its own transfer and its own state.
  *
- * <p>Every use of the transfer that may reach a descriptor goes through {@link #copy()} or
- * {@link #kernel()}, which check that the session entered the descriptor guard in this loop
- * iteration ({@link Session#checkEntered()}).
- *
- * <p>For a {@link CopyTransfer} the pump alternates: flush what is pending, and only when
- * nothing is pending take at most the bytes left under the limit. So a direction never holds
- * more than one fill, never reads past its limit, and stops reading while its drain is full
- * (back-pressure reaches the source's peer through TCP).
+ * <p>Every use of a transfer that may reach a descriptor first calls
+ * {@link Session#checkEntered()}, which checks that the session entered the descriptor guard in
+ * this loop iteration (docs/spec.md, "No stray bytes").
  */
-final class Flow implements EventLoop.Timed {
+abstract class Flow implements EventLoop.Timed {
 
     /** How often a drain that nothing else watches is asked whether it failed (Transfer#drainFailure). */
     static final long DRAIN_CHECK_NANOS = 1_000_000_000L;
 
-    private static volatile boolean loggedFallback;
-
-    private final Session session;
-    private final Direction direction;
-    private final SocketChannel source;
-    private final SocketChannel drain;
-    private final long max;
-    private final long idleNanos;
+    final Session session;
+    final Direction direction;
+    final SocketChannel source;
+    final SocketChannel drain;
+    /** The idle timeout in nanoseconds; 0 for none. */
+    final long idleNanos;
     /** Whether moved bytes are timestamped: some idle timer (this direction's or the tunnel's) needs it. */
-    private final boolean timed;
+    final boolean timed;
     /** Runs the drain checks (a second timer of this direction). */
     private final EventLoop.Timed drainCheck = new EventLoop.Timed() {
         @Override
@@ -52,23 +48,14 @@ final class Flow implements EventLoop.Timed {
         }
     };
 
-    private CopyTransfer copy;
-    private KernelTransfer kernel;
-    private long taken;
     private volatile long delivered;
     private long lastActivity;
     private EventLoop.Timer timer;
     private EventLoop.Timer drainTimer;
     /** Whether the engine keeps the idle timer (the kernel does not). */
     private boolean engineIdle;
-    /** A kernel transfer's polling interval (see KernelTransfer#pollNanos); 0 = not polled. */
-    private long pollNanos;
-    /** Why the direction will end once nothing is pending; null while it runs. */
-    private SpliceEnd stopping;
     private SpliceEnd end;
     private IOException error;
-    /** Bytes taken but never delivered, handed to the application at an idle timeout; else null. */
-    private ByteBuffer undelivered;
     private boolean wantRead;
     private boolean wantWrite;
 
@@ -77,81 +64,45 @@ final class Flow implements EventLoop.Timed {
         this.direction = direction;
         this.source = source;
         this.drain = drain;
-        this.max = session.options.maxBytes();
         this.idleNanos = Math.min(session.options.idleTimeout().toNanos(), Session.MAX_TIMEOUT_NANOS);
         this.timed = idleNanos > 0 || session.tunnelNanos > 0;
+        this.lastActivity = System.nanoTime();
     }
 
-    @Override
-    public Session session() {
-        return session;
-    }
-
-    boolean isKernel() {
-        return kernel != null;
-    }
-
-    boolean ended() {
-        return end != null;
-    }
-
-    boolean wantRead() {
-        return wantRead;
-    }
-
-    boolean wantWrite() {
-        return wantWrite;
-    }
-
-    long delivered() {
-        return delivered;
-    }
-
-    long lastActivity() {
-        return lastActivity;
-    }
-
-    /** The copy transfer, for a use that may reach a descriptor: only inside the guard. */
-    private CopyTransfer copy() {
-        session.checkEntered();
-        return copy;
-    }
-
-    /** The kernel transfer, for a use that may reach a descriptor: only inside the guard. */
-    private KernelTransfer kernel() {
-        session.checkEntered();
-        return kernel;
-    }
-
-    /** On the loop, after registration, inside the guard: creates the transfer and arms the timers. */
-    void open() throws IOException {
+    /**
+     * On the loop, after registration, inside the guard: creates the direction with its transfer.
+     * A source already shut for input ends at EOF when started, with no transfer of the backend's
+     * (Java's read says end of stream, and so does every backend; a kernel would move bytes still
+     * queued on Linux, none on the BSDs).
+     */
+    static Flow create(Session session, Direction direction, SocketChannel source, SocketChannel drain)
+            throws IOException {
         session.checkEntered();
         if (inputShutDown(source)) {
-            // the application shut the source for input: Java's read says end of stream, and so does
-            // every backend (a kernel would move bytes still queued on Linux, none on the BSDs)
-            finish(SpliceEnd.EOF);
-            return;
+            return new CopyFlow(session, direction, source, drain, session.loop.newCopy(source, drain), true);
         }
-        Transfer t = session.backend.provider().newTransfer(source, drain, session.options);
-        long now = System.nanoTime();
-        lastActivity = now;
+        SpliceProvider provider = session.backend.provider();
+        Transfer t;
+        try {
+            t = provider.newTransfer(source, drain, session.options);
+        } catch (io.github.splice4j.spi.TransferUnsupportedException e) {
+            // the backend knows at once that its kernel cannot take these sockets (the BSDs refuse
+            // anything but TCP): the engine's copy moves the direction
+            Telemetry.fellBack(session.backend.name(), e.getMessage(), source, drain);
+            Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()
+                    + " cannot splice these sockets (" + e.getMessage() + "); copying them with nio instead");
+            return new CopyFlow(session, direction, source, drain, session.loop.newCopy(source, drain), false);
+        }
         if (t instanceof KernelTransfer) {
-            kernel = (KernelTransfer) t;
-            // the source turns readable when the kernel ends the splice, unless the transfer says so itself
-            wantRead = !kernel.reportsReadable(() -> session.loop.execute(() -> session.onReported(this)));
-            pollNanos = Math.max(0, kernel.pollNanos());
-        } else if (t == Transfer.copiedByEngine()) {
-            copy = session.loop.newCopy(source, drain);
-        } else {
-            copy = (CopyTransfer) t;
+            return new KernelFlow(session, direction, source, drain, (KernelTransfer) t);
         }
-        engineIdle = idleNanos > 0 && (kernel == null || !kernel.kernelIdle());
-        if (engineIdle || pollNanos > 0) {
-            timer = session.loop.schedule(this, nextCheck(now));
-        }
-        if (session.other(this) == null) {
-            watchDrain();
-        }
+        CopyTransfer copy = t == Transfer.copiedByEngine() ? session.loop.newCopy(source, drain) : (CopyTransfer) t;
+        return new CopyFlow(session, direction, source, drain, copy, false);
+    }
+
+    /** For a direction that could not be set up: an engine copy that never moves a byte, only ends. */
+    static Flow unopened(Session session, Direction direction, SocketChannel source, SocketChannel drain) {
+        return new CopyFlow(session, direction, source, drain, session.loop.newCopy(source, drain), false);
     }
 
     private static boolean inputShutDown(SocketChannel c) {
@@ -162,127 +113,150 @@ final class Flow implements EventLoop.Timed {
         }
     }
 
-    /** The next timer deadline: the idle deadline, or the next poll if that comes first. */
-    private long nextCheck(long now) {
-        long due = lastActivity + idleNanos;
-        return pollNanos > 0 && (!engineIdle || due - (now + pollNanos) > 0) ? now + pollNanos : due;
+    // ---- what each kind does its own way ----
+
+    /** The transfer; a use that may reach a descriptor goes through {@link #guarded()}. */
+    abstract Transfer transfer();
+
+    /** Whether this kind keeps its idle timeout itself (a kernel that restarts it on every transfer). */
+    abstract boolean keepsIdleItself();
+
+    /** How long until this kind wants its timer for a check of its own; 0 for never. */
+    abstract long pollNanos();
+
+    /** Inside the guard, on the timer: this kind's own check; true if it ended the direction. */
+    abstract boolean poll() throws IOException;
+
+    /** Inside the guard: the source is readable. */
+    abstract void onReadable();
+
+    /** Inside the guard: the drain is writable. */
+    abstract void onWritable();
+
+    /** Inside the guard: moves what is waiting now, right after the splice started. */
+    abstract void moveWaiting();
+
+    /** Whether the live count lives elsewhere (a kernel) and {@link #refresh()} brings it here. */
+    abstract boolean countedElsewhere();
+
+    /** Inside the guard: brings the live count up to date, where it lives elsewhere (a kernel). */
+    abstract void refresh();
+
+    /** Inside the guard: stops for an idle timeout, keeping for the result what the drain did not take. */
+    abstract void stopIdle() throws IOException;
+
+    /** Inside the guard: stops taking bytes; pending ones are still delivered unless the splice is being closed. */
+    abstract void unsplice(boolean closing);
+
+    /**
+     * Stops what moves bytes on its own (a kernel splice) and reads its exact count, while the
+     * descriptors are still pinned; nothing for a copy, which moves nothing by itself.
+     */
+    abstract void stopMoving();
+
+    /** The other direction failed: delivers what can go without waiting. */
+    abstract void deliverWhatCan();
+
+    /** Adds bytes taken but undelivered to the result being built, if any. */
+    abstract void reportUndelivered(Map<Direction, ByteBuffer> undelivered);
+
+    // ---- shared ----
+
+    /** The transfer, for a use that may reach a descriptor: only inside the guard. */
+    final Transfer guarded() {
+        session.checkEntered();
+        return transfer();
     }
 
-    void onReadable() {
-        if (kernel != null) {
-            pollKernel(false);
-        } else {
-            pump();
+    /** On the loop, inside the guard, once every direction of the session exists: arms the timers. */
+    void start() {
+        engineIdle = idleNanos > 0 && !keepsIdleItself();
+        if (engineIdle || pollNanos() > 0) {
+            timer = session.loop.schedule(this, nextCheck(System.nanoTime()));
+        }
+        if (session.isUnidirectional()) {
+            watchDrain();
         }
     }
 
-    /** Moves bytes until the source is empty, the drain is full, or the byte budget is spent. */
-    void pump() {
-        if (end != null || copy == null) {
-            return;
+    @Override
+    public Session session() {
+        return session;
+    }
+
+    final boolean ended() {
+        return end != null;
+    }
+
+    final long delivered() {
+        return delivered;
+    }
+
+    final long lastActivity() {
+        return lastActivity;
+    }
+
+    /** Counts {@code n} more bytes delivered. */
+    final void delivered(long n) {
+        if (n > 0) {
+            delivered += n;
         }
-        boolean moved = false;
-        try {
-            long budget = session.loop.eventBudget();
-            while (true) {
-                if (copy.pending() > 0) {
-                    long w = copy().flush();
-                    if (w > 0) {
-                        delivered += w;
-                        moved = true;
-                    }
-                    if (copy.pending() > 0) {
-                        wantWrite = true;
-                        wantRead = false;
-                        break;
-                    }
-                }
-                wantWrite = false;
-                if (stopping != null) {
-                    finish(stopping);
-                    break;
-                }
-                long room = max == 0 ? Long.MAX_VALUE : max - taken;
-                if (room == 0) {
-                    finish(SpliceEnd.MAX_BYTES);
-                    break;
-                }
-                if (budget <= 0) {
-                    wantRead = true;  // level-triggered: the selector comes straight back
-                    break;
-                }
-                long r;
-                try {
-                    // never more than the budget at once: a linux pipe holds 1 MiB
-                    r = copy().fill(Math.min(room, budget));
-                } catch (TransferUnsupportedException e) {
-                    if (taken != 0) {
-                        throw e;
-                    }
-                    fallBack(e);
-                    continue;
-                }
-                if (r < 0) {
-                    stopping = SpliceEnd.EOF;
-                    wantRead = false;
-                } else if (r == 0) {
-                    wantRead = true;
-                    break;
-                } else {
-                    taken += r;
-                    budget -= r;
-                    moved = true;
-                }
+    }
+
+    /** Sets the count to what the kernel says; a change is activity. */
+    final void deliveredTotal(long n) {
+        if (n != delivered) {
+            delivered = n;
+            if (timed) {
+                lastActivity = System.nanoTime();
             }
-        } catch (IOException e) {
-            fail(e, true);
         }
-        if (moved && timed) {
+    }
+
+    /** Bytes moved just now: restarts the idle timers. */
+    final void moved() {
+        if (timed) {
             lastActivity = System.nanoTime();
         }
     }
 
-    /** The kernel refused these sockets before any byte moved: the engine's copy takes over. */
-    private void fallBack(TransferUnsupportedException why) {
-        copy.release();
-        copy = session.loop.newCopy(source, drain);
-        Telemetry.fellBack(session.backend.name(), why.getMessage(), source, drain);
-        if (!loggedFallback) {
-            loggedFallback = true;
-            Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()
-                    + " cannot splice these sockets (" + why.getMessage() + "); copying them with nio instead");
-        }
+    final void want(boolean read, boolean write) {
+        wantRead = read;
+        wantWrite = write;
     }
 
-    /** Inside the guard: asks the kernel transfer whether it ended (or, polled, ended unseen). */
-    void pollKernel(boolean polled) {
-        if (end != null || kernel == null) {
+    final boolean wantsRead() {
+        return wantRead;
+    }
+
+    final boolean wantsWrite() {
+        return wantWrite;
+    }
+
+    /** The interest ops this direction wants on {@code channel}, one of the session's two. */
+    final int interest(SocketChannel channel) {
+        return (channel == source && wantRead ? SelectionKey.OP_READ : 0)
+                | (channel == drain && wantWrite ? SelectionKey.OP_WRITE : 0);
+    }
+
+    /** Inside the guard: {@code channel}'s key is ready with {@code ready} ops. */
+    final void onReady(SocketChannel channel, int ready) {
+        if (end != null) {
             return;
         }
-        try {
-            SpliceEnd why = polled ? kernel().polled() : kernel().ended();
-            if (why != null) {
-                delivered = kernel().transferred();
-                finish(why);
-            }
-        } catch (IOException e) {
-            fail(e, true);
+        if (channel == source && (ready & SelectionKey.OP_READ) != 0) {
+            onReadable();
+        }
+        if (channel == drain && (ready & SelectionKey.OP_WRITE) != 0) {
+            onWritable();
         }
     }
 
-    /** Inside the guard: updates the live count of a kernel transfer. */
-    void refresh() {
-        if (kernel != null && end == null) {
-            try {
-                long n = kernel().transferred();
-                if (n != delivered) {
-                    delivered = n;
-                    lastActivity = System.nanoTime();
-                }
-            } catch (IOException e) {
-                // the end will be seen through readability; the old count stands until then
-            }
-        }
+    /** The next timer deadline: the idle deadline, or the next poll if that comes first. */
+    private long nextCheck(long now) {
+        long due = lastActivity + idleNanos;
+        long poll = pollNanos();
+        return poll > 0 && (!engineIdle || due - (now + poll) > 0) ? now + poll : due;
     }
 
     /** This direction's idle or poll timer: re-arm if bytes moved since, else end. */
@@ -293,17 +267,19 @@ final class Flow implements EventLoop.Timed {
             return;
         }
         refresh();
-        if (pollNanos > 0) {
-            pollKernel(true);
-            if (end != null) {
+        try {
+            if (poll()) {
                 session.updateInterest();
                 return;
             }
-            pollNanos = Math.max(0, kernel.pollNanos());
+        } catch (IOException e) {
+            fail(e, true);
+            session.updateInterest();
+            return;
         }
         long due = lastActivity + idleNanos;
         if (!engineIdle || due - now > 0) {
-            if (engineIdle || pollNanos > 0) {
+            if (engineIdle || pollNanos() > 0) {
                 timer = session.loop.schedule(this, nextCheck(now));
             }
             return;
@@ -317,72 +293,20 @@ final class Flow implements EventLoop.Timed {
      * go; those the drain does not take go to the application (SpliceResult#undelivered) rather
      * than being dropped.
      */
-    void endIdle() {
+    final void endIdle() {
         if (end != null) {
             return;
         }
         try {
-            if (kernel != null) {
-                kernel().stop();
-                delivered = kernel().transferred();
-            } else if (copy.pending() > 0) {
-                delivered += copy().flush();
-                if (copy.pending() > 0) {
-                    undelivered = copy().takePending();
-                }
-            }
+            stopIdle();
             finish(SpliceEnd.IDLE_TIMEOUT);
         } catch (IOException e) {
             fail(e, true);
         }
     }
 
-    /** Inside the guard: stops taking bytes; pending ones are still delivered unless the splice is being closed. */
-    void unsplice(boolean closing) {
-        if (end != null) {
-            return;
-        }
-        try {
-            if (kernel != null) {
-                kernel().stop();
-                delivered = kernel().transferred();
-                finish(SpliceEnd.UNSPLICED);
-            } else if (closing) {
-                if (copy.pending() > 0) {
-                    delivered += copy().flush();
-                }
-                finish(SpliceEnd.UNSPLICED);
-            } else {
-                stopping = SpliceEnd.UNSPLICED;
-                pump();
-            }
-        } catch (IOException e) {
-            fail(e, true);
-        }
-    }
-
-    /**
-     * The application closed a channel (Session#closedByApplication): a kernel splice is stopped
-     * and its exact count read while the descriptors are still pinned. Copies hold nothing the
-     * kernel could still move.
-     */
-    void stopKernel() {
-        if (end == null && kernel != null) {
-            try {
-                kernel().stop();
-            } catch (IOException | RuntimeException e) {
-                // an error the kernel recorded: the splice ends with the application's close anyway
-            }
-            try {
-                delivered = kernel().transferred();
-            } catch (IOException | RuntimeException e) {
-                // the count stays the last one seen
-            }
-        }
-    }
-
     /** The other direction ended: this one's drain may now be unwatched. */
-    void otherEnded() {
+    final void otherEnded() {
         watchDrain();
     }
 
@@ -392,8 +316,7 @@ final class Flow implements EventLoop.Timed {
      * (while it runs, its reads see the drain's reset).
      */
     private void watchDrain() {
-        Transfer t = kernel != null ? kernel : copy;
-        if (end == null && drainTimer == null && t != null && t.detectsDrainFailure()) {
+        if (end == null && drainTimer == null && transfer().detectsDrainFailure()) {
             drainTimer = session.loop.schedule(drainCheck, System.nanoTime() + DRAIN_CHECK_NANOS);
         }
     }
@@ -405,8 +328,7 @@ final class Flow implements EventLoop.Timed {
             return;
         }
         if (!wantWrite) {
-            Transfer t = kernel != null ? kernel() : copy();
-            IOException e = t.drainFailure();
+            IOException e = guarded().drainFailure();
             if (e != null) {
                 fail(e, true);
                 session.updateInterest();
@@ -421,35 +343,38 @@ final class Flow implements EventLoop.Timed {
      * application closed a channel ({@link Session#usable()} false) no descriptor is touched:
      * the count stays the last one known and bytes held are dropped with the transfer.
      */
-    void fail(IOException e, boolean spread) {
+    final void fail(IOException e, boolean spread) {
         if (end != null) {
             return;
         }
-        error = Errors.named(direction == Direction.FORWARD ? "splice forward" : "splice reverse", e);
+        error = io.github.splice4j.spi.Errors.named(
+                direction == Direction.FORWARD ? "splice forward" : "splice reverse", e);
         if (session.usable()) {
-            stopKernel();  // already failing: the kernel's own error, if any, adds nothing
+            stopMoving();  // already failing: the kernel's own error, if any, adds nothing
         }
         end(SpliceEnd.ERROR);
-        Flow other = session.other(this);
-        if (spread && other != null && other.end == null) {
-            other.peerFailed(error);
+        if (spread) {
+            session.peerFailed(this, error);
         }
     }
 
     /** The other direction failed: deliver what can go without waiting, then end with its error. */
-    private void peerFailed(IOException e) {
+    final void peerFailed(IOException e) {
+        if (end != null) {
+            return;
+        }
         try {
-            if (copy != null && copy.pending() > 0 && session.usable()) {
-                delivered += copy().flush();
+            if (session.usable()) {
+                deliverWhatCan();
             }
-        } catch (IOException | RuntimeException ignored) {
+        } catch (RuntimeException ignored) {
             // the connection is going down anyway
         }
         fail(e, false);
     }
 
     /** Ends a direction that ran to a normal end: forwards EOF if asked, then releases. */
-    private void finish(SpliceEnd why) {
+    final void finish(SpliceEnd why) {
         if (why == SpliceEnd.EOF && session.options.shutdownOnEof()) {
             try {
                 drain.shutdownOutput();
@@ -469,27 +394,22 @@ final class Flow implements EventLoop.Timed {
         session.loop.cancel(drainTimer);
         timer = null;
         drainTimer = null;
-        Transfer t = kernel != null ? kernel : copy;
-        if (t != null) {
-            try {
-                t.release();
-            } catch (RuntimeException e) {
-                Backends.LOG.log(Level.WARNING, "splice4j: release failed", e);
-            }
+        try {
+            transfer().release();
+        } catch (RuntimeException e) {
+            Backends.LOG.log(Level.WARNING, "splice4j: release failed", e);
         }
         session.flowEnded(this);
     }
 
     /** Adds this direction's end to the result being built. */
-    void report(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes, Map<Direction, IOException> errors,
+    final void report(Map<Direction, SpliceEnd> ends, Map<Direction, Long> bytes, Map<Direction, IOException> errors,
             Map<Direction, ByteBuffer> undeliveredBytes) {
         ends.put(direction, end);
         bytes.put(direction, delivered);
         if (error != null) {
             errors.put(direction, error);
         }
-        if (undelivered != null) {
-            undeliveredBytes.put(direction, undelivered);
-        }
+        reportUndelivered(undeliveredBytes);
     }
 }

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One splice: two channels and one or two {@link Flow}s, all owned by one {@link EventLoop}.
+ * One splice: two channels and one or two {@link Flow}s (FORWARD, then REVERSE if bidirectional),
+ * all owned by one {@link EventLoop}.
  * Public methods are thread-safe; everything else runs on the loop.
  *
  * <h2>The descriptor guard</h2>
@@ -41,8 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       nowhere (a pipe holding them is destroyed, not pooled), a kernel splice stopped with its
  *       exact count, and no descriptor touched after that.
  *   <li>{@link #enter()} also records the loop's select count ({@link EventLoop#epoch()}); every
- *       descriptor use in {@link Flow} first calls {@link #checkEntered()}, which fails loudly if
- *       the check was not made in this loop iteration or the caller is not the loop thread. So
+ *       descriptor use in a flow ({@link CopyFlow}, {@link KernelFlow}) first calls
+ *       {@link #checkEntered()}, which fails loudly if the check was not made in this loop
+ *       iteration or the caller is not the loop thread. So
  *       even without the pins, no select (the only place a key is dropped) can come between the
  *       check and the call.
  * </ol>
@@ -60,8 +62,13 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     final SocketChannel a;
     final SocketChannel b;
     final SpliceOptions options;
-    final Flow forward;
-    final Flow reverse;
+    private final boolean bidirectional;
+    /**
+     * The directions, FORWARD first. Created on the loop once the channels are registered (a
+     * transfer is made inside the guard), so empty before; written on the loop only, read by
+     * {@link #bytesSpliced(Direction)} from any thread.
+     */
+    private volatile Flow[] flows = new Flow[0];
     /** The tunnel idle timeout (SpliceOptions#tunnelIdleTimeout) in nanoseconds; 0 for none. */
     final long tunnelNanos;
     private final CompletableFuture<SpliceResult> done = new CompletableFuture<>();
@@ -93,8 +100,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         this.b = b;
         this.options = options;
         this.tunnelNanos = Math.min(options.tunnelIdleTimeout().toNanos(), MAX_TIMEOUT_NANOS);
-        this.forward = new Flow(this, Direction.FORWARD, a, b);
-        this.reverse = bidirectional ? new Flow(this, Direction.REVERSE, b, a) : null;
+        this.bidirectional = bidirectional;
     }
 
     @Override
@@ -171,12 +177,11 @@ final class Session implements SpliceHandle, EventLoop.Timed {
      * again, and bytes held by a copy are dropped with it.
      */
     private void closedByApplication() {
-        String which = !ka.isValid() ? (reverse == null ? "source" : "a") : (reverse == null ? "drain" : "b");
+        String which = !ka.isValid() ? (bidirectional ? "a" : "source") : (bidirectional ? "b" : "drain");
         IOException e = new IOException("splice ended: channel " + which + " was closed by the application (EBADF)");
         enteredEpoch = loop.epoch();
-        forward.stopKernel();
-        if (reverse != null) {
-            reverse.stopKernel();
+        for (Flow f : flowsOrUnopened()) {
+            f.stopMoving();
         }
         usable = false;
         failAll(e);
@@ -209,21 +214,28 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         if (!enter()) {
             return;
         }
+        Flow[] opened = new Flow[bidirectional ? 2 : 1];
         try {
-            forward.open();
-            if (reverse != null) {
-                reverse.open();
+            opened[0] = Flow.create(this, Direction.FORWARD, a, b);
+            if (bidirectional) {
+                opened[1] = Flow.create(this, Direction.REVERSE, b, a);
             }
         } catch (IOException | RuntimeException e) {
+            if (opened[0] != null) {
+                flows = new Flow[] {opened[0], Flow.unopened(this, Direction.REVERSE, b, a)};
+            }
             failAll(Errors.named("splice setup", SpliceEngine.asIOException(e)));
             return;
+        }
+        flows = opened;
+        for (Flow f : opened) {
+            f.start();
         }
         if (tunnelNanos > 0 && !finishing) {
             tunnelTimer = loop.schedule(this, System.nanoTime() + tunnelNanos);
         }
-        forward.pump();
-        if (reverse != null) {
-            reverse.pump();
+        for (Flow f : opened) {
+            f.moveWaiting();
         }
         if (stop.get() != RUNNING) {
             stopDirections();
@@ -236,21 +248,9 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         if (!enter()) {
             return;
         }
-        int ready = key.readyOps();
-        if (key == ka) {
-            if ((ready & SelectionKey.OP_READ) != 0) {
-                forward.onReadable();
-            }
-            if ((ready & SelectionKey.OP_WRITE) != 0 && reverse != null) {
-                reverse.pump();
-            }
-        } else {
-            if ((ready & SelectionKey.OP_WRITE) != 0) {
-                forward.pump();
-            }
-            if ((ready & SelectionKey.OP_READ) != 0 && reverse != null) {
-                reverse.onReadable();
-            }
+        SocketChannel channel = key == ka ? a : b;
+        for (Flow f : flows) {
+            f.onReady(channel, key.readyOps());
         }
         updateInterest();
     }
@@ -262,20 +262,18 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         if (!enter()) {
             return;
         }
-        forward.refresh();
-        long last = forward.lastActivity();
-        if (reverse != null) {
-            reverse.refresh();
-            last = Math.max(last, reverse.lastActivity());
+        long last = Long.MIN_VALUE;
+        for (Flow f : flows) {
+            f.refresh();
+            last = last == Long.MIN_VALUE ? f.lastActivity() : Math.max(last, f.lastActivity());
         }
         long due = last + tunnelNanos;
         if (due - now > 0) {
             tunnelTimer = loop.schedule(this, due);
             return;
         }
-        forward.endIdle();
-        if (reverse != null) {
-            reverse.endIdle();
+        for (Flow f : flows) {
+            f.endIdle();
         }
         updateInterest();
     }
@@ -283,7 +281,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     /** On the loop: a transfer reported its source readable (KernelTransfer#reportsReadable). */
     void onReported(Flow f) {
         if (enter()) {
-            f.pollKernel(false);
+            f.onReadable();
             updateInterest();
         }
     }
@@ -295,25 +293,48 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     }
 
     private void failAll(IOException e) {
-        forward.fail(e, false);
-        if (reverse != null) {
-            reverse.fail(e, false);
+        for (Flow f : flowsOrUnopened()) {
+            f.fail(e, false);
         }
     }
 
-    /** The flow going the other way, or null. */
-    Flow other(Flow f) {
-        return f == forward ? reverse : forward;
+    /**
+     * The directions; if they were never set up (a channel was closed, or registering failed,
+     * before), directions that move nothing, so that every failure ends every direction.
+     */
+    private Flow[] flowsOrUnopened() {
+        if (flows.length == 0) {
+            flows = bidirectional
+                    ? new Flow[] {Flow.unopened(this, Direction.FORWARD, a, b), Flow.unopened(this, Direction.REVERSE, b, a)}
+                    : new Flow[] {Flow.unopened(this, Direction.FORWARD, a, b)};
+        }
+        return flows;
+    }
+
+    /** Whether the splice has one direction only: no other direction reads its drain. */
+    boolean isUnidirectional() {
+        return !bidirectional;
+    }
+
+    /** On the loop: {@code failed} failed with {@code e}; every other direction ends with it too. */
+    void peerFailed(Flow failed, IOException e) {
+        for (Flow f : flows) {
+            if (f != failed) {
+                f.peerFailed(e);
+            }
+        }
     }
 
     void updateInterest() {
         if (finishing || !registered) {
             return;
         }
-        int ia = (forward.wantRead() ? SelectionKey.OP_READ : 0)
-                | (reverse != null && reverse.wantWrite() ? SelectionKey.OP_WRITE : 0);
-        int ib = (forward.wantWrite() ? SelectionKey.OP_WRITE : 0)
-                | (reverse != null && reverse.wantRead() ? SelectionKey.OP_READ : 0);
+        int ia = 0;
+        int ib = 0;
+        for (Flow f : flows) {
+            ia |= f.interest(a);
+            ib |= f.interest(b);
+        }
         try {
             if (ka.interestOps() != ia) {
                 ka.interestOps(ia);
@@ -332,14 +353,18 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         if (finishing) {
             return;
         }
-        Flow other = other(f);
-        if (other == null || other.ended()) {
+        boolean allEnded = true;
+        for (Flow other : flows) {
+            if (other != f && !other.ended()) {
+                allEnded = false;
+                other.otherEnded();
+            }
+        }
+        if (allEnded) {
             finishing = true;
             loop.cancel(tunnelTimer);
             tunnelTimer = null;
             loop.finishing(this);
-        } else {
-            other.otherEnded();
         }
     }
 
@@ -401,7 +426,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         Map<Direction, Long> bytes = new EnumMap<>(Direction.class);
         Map<Direction, IOException> errors = new EnumMap<>(Direction.class);
         Map<Direction, ByteBuffer> undelivered = new EnumMap<>(Direction.class);
-        for (Flow f : reverse == null ? new Flow[] {forward} : new Flow[] {forward, reverse}) {
+        for (Flow f : flows) {
             f.report(ends, bytes, errors, undelivered);
         }
         return SpliceResult.of(ends, bytes, errors, undelivered);
@@ -417,9 +442,8 @@ final class Session implements SpliceHandle, EventLoop.Timed {
 
     private void stopDirections() {
         boolean closing = stop.get() == CLOSING;
-        forward.unsplice(closing);
-        if (reverse != null) {
-            reverse.unsplice(closing);
+        for (Flow f : flows) {
+            f.unsplice(closing);
         }
     }
 
@@ -432,18 +456,23 @@ final class Session implements SpliceHandle, EventLoop.Timed {
 
     @Override
     public Set<Direction> directions() {
-        return reverse == null ? EnumSet.of(Direction.FORWARD) : EnumSet.allOf(Direction.class);
+        return bidirectional ? EnumSet.allOf(Direction.class) : EnumSet.of(Direction.FORWARD);
     }
 
     @Override
     public long bytesSpliced() {
-        return bytesSpliced(Direction.FORWARD) + (reverse == null ? 0 : bytesSpliced(Direction.REVERSE));
+        return bytesSpliced(Direction.FORWARD) + (bidirectional ? bytesSpliced(Direction.REVERSE) : 0);
     }
 
     @Override
     public long bytesSpliced(Direction direction) {
-        Flow f = flow(direction);
-        if (f.isKernel() && !done.isDone()) {
+        check(direction);
+        Flow[] fs = flows;
+        if (fs.length == 0) {
+            return 0;  // not started on the loop yet
+        }
+        Flow f = fs[direction.ordinal()];
+        if (f.countedElsewhere() && !done.isDone()) {
             refreshKernelCounts();
         }
         return f.delivered();
@@ -468,25 +497,20 @@ final class Session implements SpliceHandle, EventLoop.Timed {
 
     private void refreshOnLoop() {
         if (enter()) {
-            forward.refresh();
-            if (reverse != null) {
-                reverse.refresh();
+            for (Flow f : flows) {
+                f.refresh();
             }
             updateInterest();
         }
     }
 
-    private Flow flow(Direction direction) {
-        if (direction == Direction.FORWARD) {
-            return forward;
-        }
-        if (direction == Direction.REVERSE && reverse != null) {
-            return reverse;
-        }
+    private void check(Direction direction) {
         if (direction == null) {
             throw new NullPointerException("direction");
         }
-        throw new IllegalArgumentException("a unidirectional splice has no " + direction + " direction");
+        if (direction == Direction.REVERSE && !bidirectional) {
+            throw new IllegalArgumentException("a unidirectional splice has no " + direction + " direction");
+        }
     }
 
     @Override
@@ -525,7 +549,7 @@ final class Session implements SpliceHandle, EventLoop.Timed {
 
     @Override
     public String toString() {
-        return "SpliceHandle{" + backend.name() + ", " + (reverse == null ? a + " -> " + b : a + " <-> " + b)
+        return "SpliceHandle{" + backend.name() + ", " + (bidirectional ? a + " <-> " + b : a + " -> " + b)
                 + (done.isDone() ? ", " + done.join() : ", running") + '}';
     }
 }

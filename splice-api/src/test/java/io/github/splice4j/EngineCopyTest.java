@@ -27,8 +27,41 @@ class EngineCopyTest {
 
     @BeforeEach
     void useRefusingBackendOnly() {
-        URL dir = EngineCopyTest.class.getResource("/scenarios/refusing/");
+        use("refusing");
+    }
+
+    private static void use(String scenario) {
+        URL dir = EngineCopyTest.class.getResource("/scenarios/" + scenario + "/");
         Backends.reset(new URLClassLoader(new URL[] {dir}, EngineCopyTest.class.getClassLoader()));
+    }
+
+    @Test
+    void refusedAtStart_noNioBackend_copiedByTheEngine() throws Exception {
+        use("refusing-at-start");
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            SocketChannel client = SocketChannel.open(server.getLocalAddress());
+            SocketChannel a = server.accept();
+            SocketChannel b = SocketChannel.open(server.getLocalAddress());
+            SocketChannel target = server.accept();
+            SpliceHandle h = Splice.bidirectional(a, b);
+            assertEquals("fake-refusing-at-start", h.backend());
+            client.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            ByteBuffer got = ByteBuffer.allocate(3);
+            while (got.hasRemaining()) {
+                target.read(got);
+            }
+            assertArrayEquals(new byte[] {1, 2, 3}, got.array());
+            client.shutdownOutput();
+            target.shutdownOutput();
+            SpliceResult r = h.completion().get(20, TimeUnit.SECONDS);
+            assertEquals(SpliceEnd.EOF, r.end(Direction.FORWARD));
+            assertEquals(3, r.bytes(Direction.FORWARD));
+            assertEquals(SpliceEnd.EOF, r.end(Direction.REVERSE));
+            for (SocketChannel c : new SocketChannel[] {client, a, b, target}) {
+                c.close();
+            }
+        }
     }
 
     @AfterEach

@@ -48,7 +48,8 @@ final class FakeProviders {
         }
 
         @Override
-        public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options) {
+        public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options)
+                throws java.io.IOException {
             throw new UnsupportedOperationException("a fake backend moves no bytes");
         }
     }
@@ -121,6 +122,20 @@ final class FakeProviders {
      * (EINVAL before any byte moved): the engine must copy them itself, with no other backend on
      * the path.
      */
+    /** A native backend whose kernel takes no socket, which it knows before any byte moves (as SO_SPLICE and UNIX-domain sockets). */
+    public static final class RefusingAtStart extends Fake {
+        /** For ServiceLoader. */
+        public RefusingAtStart() {
+            super("fake-refusing-at-start", SpliceProvider.NATIVE_PRIORITY, null);
+        }
+
+        @Override
+        public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options)
+                throws TransferUnsupportedException {
+            throw new TransferUnsupportedException("setsockopt(SO_SPLICE) takes TCP sockets only");
+        }
+    }
+
     public static final class Refusing extends Fake {
         /** For ServiceLoader. */
         public Refusing() {

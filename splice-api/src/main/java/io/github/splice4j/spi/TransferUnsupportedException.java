@@ -4,8 +4,10 @@ import java.io.IOException;
 
 /**
  * Thrown by {@link CopyTransfer#fill(long)} before any byte moved, when the kernel refuses this
- * pair of sockets (splice(2) answering EINVAL or ENOSYS): the engine then moves this direction
- * with the nio copy instead of failing.
+ * pair of sockets (splice(2) answering EINVAL or ENOSYS), or by
+ * {@link SpliceProvider#newTransfer} when the backend knows at once that its kernel cannot take
+ * them (SO_SPLICE takes TCP only): the engine then moves this direction with its copy path
+ * instead of failing.
  */
 public final class TransferUnsupportedException extends IOException {
     private static final long serialVersionUID = 1L;
