@@ -27,7 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Backend discovery and choice (CONTRACT §2). Each test discovers through a class loader that sees
+ * Backend discovery and choice (docs/spec.md, "Choosing a backend"). Each test discovers through a class loader that sees
  * one scenario's services file; the plain test class path has no backend at all.
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)

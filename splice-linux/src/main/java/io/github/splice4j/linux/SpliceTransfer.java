@@ -11,7 +11,7 @@ import java.nio.channels.SocketChannel;
 /**
  * One direction moved with splice(2): source socket to a pooled pipe ({@link #fill}), pipe to
  * drain socket ({@link #flush}), never through user memory. Confined to the loop thread that owns
- * both channels, which is what makes the raw descriptors safe to use (CONTRACT 3.11).
+ * both channels, which is what makes the raw descriptors safe to use (docs/spec.md, "No stray bytes").
  *
  * <p>The pipe's fill is counted exactly: {@code fill(max)} splices at most
  * {@code min(capacity, max)} bytes, so the byte after a limit stays in the source, and

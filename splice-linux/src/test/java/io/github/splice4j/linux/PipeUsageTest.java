@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Pipes as the engine uses them (CONTRACT 3.8): held only while bytes are in flight, back to zero
+ * Pipes as the engine uses them (docs/spec.md, "Resources"): held only while bytes are in flight, back to zero
  * in use when splices end, and no descriptor left behind.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

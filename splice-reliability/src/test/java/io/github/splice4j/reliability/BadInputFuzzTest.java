@@ -50,7 +50,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Bad input across the API boundary, fuzzed, on every available backend (CONTRACT §3.9 and the
+ * Bad input across the API boundary, fuzzed, on every available backend (docs/spec.md, "Bad input", and the
  * {@link Splice} javadoc): random option values; channels in every state (unconnected, connect
  * pending, closed, input or output shut down, blocking, non-blocking, registered with another
  * selector, already spliced as source or drain, null, the same one twice); several threads

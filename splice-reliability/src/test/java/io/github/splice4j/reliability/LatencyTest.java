@@ -37,11 +37,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * generalized to every backend. Requests of 1 B to 16 KiB (log-uniform) are echoed by the target;
  * each round trip is checked byte for byte and timed.
  *
- * <p>The test asserts correctness and a bound generous enough for a busy 2-core machine but far
- * below the corking stall: no round trip of 150 ms or more without bulk traffic (one slow trip is
- * measured again, since on a shared machine the scheduler alone can cause one, while the stall
- * comes back on every small exchange), and a 99th
- * percentile under 150 ms with two bulk connections running both ways through the same relay.
+ * <p>The test asserts correctness, and only what load cannot fake: the corking stall holds back
+ * every small exchange for about 200 ms, so it moves the median round trip, while a busy machine's
+ * scheduler only stretches the tail. Both phases, alone and beside two bulk connections running
+ * both ways through the same relay, must have a median round trip under 150 ms; the tail is
+ * printed, never asserted (speed is measured by the benchmarks).
  * It prints p50, p99, p99.9 and max per backend; {@code -Dsplice4j.latency.seconds=N} (default 3)
  * measures each phase longer, and the table is appended to {@code target/reliability-report.txt}.
  */
@@ -86,13 +86,6 @@ class LatencyTest {
                 // JIT on both sides first: neither phase should measure the compiler
                 measure(relay, 1_000, seed);
                 long[] quiet = measure(relay, millis, seed + 1);
-                String retried = "";
-                if (quiet[quiet.length - 1] >= bound) {
-                    // One slow trip can be the scheduler of a shared machine; the corking stall comes back
-                    // on every small exchange, so a second clean measurement tells the two apart.
-                    retried = row(backend, "alone (discarded)", quiet);
-                    quiet = measure(relay, millis, seed + 3);
-                }
 
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong bulkBytes = new AtomicLong();
@@ -115,15 +108,15 @@ class LatencyTest {
 
                 String table = String.format("%-6s %-22s %8s %9s %9s %9s %9s%n", "backend", "phase", "trips",
                         "p50 us", "p99 us", "p99.9 us", "max us")
-                        + retried + row(backend, "alone", quiet)
+                        + row(backend, "alone", quiet)
                         + row(backend, String.format("beside %d bulk (%.0f MiB/s)", BULK, bulkMiBs), busy);
                 Report.print("latency " + backend + " (seed " + seed + ", " + millis + " ms per phase)", table);
 
                 assertTrue(bulkMiBs > 1, "the bulk connections hardly moved anything: " + bulkMiBs + " MiB/s");
-                assertTrue(quiet[quiet.length - 1] < bound,
-                        "a round trip took " + quiet[quiet.length - 1] / 1_000 + " us with no bulk traffic: " + table);
-                assertTrue(percentile(busy, 0.99) < bound,
-                        "p99 beside bulk traffic is " + percentile(busy, 0.99) / 1_000 + " us: " + table);
+                assertTrue(percentile(quiet, 0.5) < bound,
+                        "median round trip with no bulk traffic is " + percentile(quiet, 0.5) / 1_000 + " us: " + table);
+                assertTrue(percentile(busy, 0.5) < bound,
+                        "median round trip beside bulk traffic is " + percentile(busy, 0.5) / 1_000 + " us: " + table);
             }
         }
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * §3.9 bad input: a clear exception at the call, and nothing started or changed: the channels
+ * docs/spec.md "Bad input" bad input: a clear exception at the call, and nothing started or changed: the channels
  * stay blocking, unregistered and free for a valid splice afterwards.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 /**
  * What every group of the suite shares: fresh loopback sockets per test, helper threads for the
  * test's own blocking ends, and splice calls that are remembered so that the end of each test can
- * check that every splice completed once its channels were closed (nothing hangs, §3.7).
+ * check that every splice completed once its channels were closed (nothing hangs, docs/spec.md "Errors").
  */
 abstract class ConformanceBase {
 

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** §3.5 end of stream: forwarded with shutdownOnEof, kept back without it, half-close. */
+/** docs/spec.md "End of stream" end of stream: forwarded with shutdownOnEof, kept back without it, half-close. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class EofTests extends ConformanceBase {
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** §3.7 errors: resets and channels closed by the application end the splice with ERROR, promptly. */
+/** docs/spec.md "Errors" errors: resets and channels closed by the application end the splice with ERROR, promptly. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class ErrorTests extends ConformanceBase {
 
@@ -158,7 +158,7 @@ abstract class ErrorTests extends ConformanceBase {
     }
 
     /**
-     * §3.11: once the application closes a spliced channel, its descriptor number may be reused by
+     * docs/spec.md "No stray bytes": once the application closes a spliced channel, its descriptor number may be reused by
      * the next socket the process opens; the splice must not read from or write to that socket.
      * New connections opened right after the close each carry a known message both ways and
      * must see exactly that message, nothing more and nothing less.

@@ -60,7 +60,7 @@ abstract class IdleTests extends ConformanceBase {
     }
 
     /**
-     * §3.1 at the idle boundary: a drain whose peer reads nothing, so bytes the splice took are
+     * docs/spec.md "Integrity" at the idle boundary: a drain whose peer reads nothing, so bytes the splice took are
      * still in flight when the timeout fires. Those come back in {@code undelivered}; written by
      * the application before the source's rest, every byte arrives once and in order.
      */

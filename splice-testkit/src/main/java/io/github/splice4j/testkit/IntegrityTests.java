@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** §3.1 integrity and §3.2 data already waiting, including many splices at once. */
+/** docs/spec.md "Integrity" integrity and docs/spec.md "Data already waiting" data already waiting, including many splices at once. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class IntegrityTests extends ConformanceBase {
 
@@ -134,7 +134,7 @@ abstract class IntegrityTests extends ConformanceBase {
     /**
      * 1,000 relays at once, each moving a few KiB both ways. While all of them run idle after
      * moving their bytes, they hold no thread and no descriptor of their own beyond a bounded
-     * pool (§3.8: pipes only while bytes are in flight); then every one ends EOF both ways.
+     * pool (docs/spec.md "Resources": pipes only while bytes are in flight); then every one ends EOF both ways.
      */
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** §3.3 maxBytes: exactly N bytes, the rest stays in the source for the application. */
+/** docs/spec.md "Byte limits" maxBytes: exactly N bytes, the rest stays in the source for the application. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class LimitTests extends ConformanceBase {
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** §3.8 resources and §3.10 ownership: blocking modes restored, nothing left behind. */
+/** docs/spec.md "Resources" resources and docs/spec.md "Ownership" ownership: blocking modes restored, nothing left behind. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class ResourceTests extends ConformanceBase {
 

@@ -4,7 +4,7 @@ import io.github.splice4j.SpliceBackend;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The conformance suite of CONTRACT section 3, over real TCP sockets on 127.0.0.1. A backend's
+ * The conformance suite of docs/spec.md, over real TCP sockets on 127.0.0.1. A backend's
  * test module extends this one class and names the backend; it then runs every test:
  *
  * <pre>{@code
@@ -16,10 +16,9 @@ import org.junit.jupiter.api.Nested;
  * }
  * }</pre>
  *
- * <p>The tests are grouped by rule in nested classes: integrity and data already waiting (§3.1,
- * §3.2), byte limits (§3.3), idle timeouts (§3.4), end of stream (§3.5), unsplice and close
- * (§3.6), errors and stray bytes (§3.7, §3.11), resources and blocking modes (§3.8, §3.10), bad
- * input (§3.9) and the handle itself. Every test has its own sockets and a time limit, and checks at its end that
+ * <p>The tests are grouped by rule in nested classes, one per section of docs/spec.md: integrity
+ * and data already waiting, byte limits, idle timeouts, end of stream, unsplice and close, errors,
+ * no stray bytes, resources and blocking modes, bad input, the handle itself, and observability. Every test has its own sockets and a time limit, and checks at its end that
  * every splice it started completed once its sockets were closed. A test fails, rather than
  * skips, when the backend is unavailable: a subclass that runs only on some systems says so with
  * a JUnit condition such as {@code @EnabledOnOs}.

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** §3.6 unsplice() and close(): nothing lost, channels handed back, repeat calls harmless. */
+/** docs/spec.md "Unsplice" unsplice() and close(): nothing lost, channels handed back, repeat calls harmless. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 abstract class UnspliceTests extends ConformanceBase {
 
