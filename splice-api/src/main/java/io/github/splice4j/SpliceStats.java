@@ -31,22 +31,38 @@ public final class SpliceStats {
         this.resources = Map.copyOf(resources);
     }
 
-    /** The backend's name, as {@link SpliceBackend#name()} gives it. */
+    /**
+     * The backend's name, as {@link SpliceBackend#name()} gives it.
+     *
+     * @return the name, e.g. {@code "linux"}
+     */
     public String backend() {
         return backend;
     }
 
-    /** Splices of this backend that have started and not yet completed. */
+    /**
+     * Splices of this backend that have started and not yet completed.
+     *
+     * @return the number running
+     */
     public long running() {
         return running;
     }
 
-    /** Splices of this backend started since the JVM started. */
+    /**
+     * Splices of this backend started since the JVM started.
+     *
+     * @return the number started
+     */
     public long started() {
         return started;
     }
 
-    /** Splices of this backend completed since the JVM started. */
+    /**
+     * Splices of this backend completed since the JVM started.
+     *
+     * @return the number completed
+     */
     public long finished() {
         return finished;
     }
@@ -55,6 +71,8 @@ public final class SpliceStats {
      * Bytes delivered by the completed splices of this backend, all directions together. Bytes of
      * splices still running are counted when they complete (read those live with
      * {@link SpliceHandle#bytesSpliced()}).
+     *
+     * @return the bytes, 0 if none completed
      */
     public long bytes() {
         return bytes;
@@ -64,6 +82,8 @@ public final class SpliceStats {
      * What the backend holds, by name; empty where it holds nothing worth counting. The linux
      * backend reports {@code pipesOpen} (pipes open, pooled or in use) and {@code pipesInUse}
      * (pipes holding or about to hold a chunk in flight).
+     *
+     * @return counts by name, unmodifiable; empty if none
      */
     public Map<String, Long> resources() {
         return resources;

@@ -33,7 +33,11 @@ public abstract non-sealed class CopyTransfer extends Transfer {
      */
     public abstract long flush() throws IOException;
 
-    /** Bytes taken from the source and not yet written to the drain. */
+    /**
+     * Bytes taken from the source and not yet written to the drain.
+     *
+     * @return the pending bytes, 0 if none
+     */
     public abstract long pending();
 
     /**

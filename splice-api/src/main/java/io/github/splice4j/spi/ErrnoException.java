@@ -12,8 +12,11 @@ import java.io.IOException;
 public class ErrnoException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The call, as named in the message. */
     private final String call;
+    /** The errno's number on this OS. */
     private final int errno;
+    /** The errno's symbolic name. */
     private final String errnoName;
 
     /**
@@ -29,17 +32,29 @@ public class ErrnoException extends IOException {
         this.errnoName = errnoName;
     }
 
-    /** The call that failed, as named in the message. */
+    /**
+     * The call that failed, as named in the message.
+     *
+     * @return the call, e.g. {@code "splice(..)"}
+     */
     public String call() {
         return call;
     }
 
-    /** The errno's number on this OS. */
+    /**
+     * The errno's number on this OS.
+     *
+     * @return the number, e.g. 32 for EPIPE on Linux
+     */
     public int errno() {
         return errno;
     }
 
-    /** The errno's symbolic name ({@code "EPIPE"}), the same on every OS; {@code "EUNKNOWN"} if not known. */
+    /**
+     * The errno's symbolic name, the same on every OS.
+     *
+     * @return the name, e.g. {@code "EPIPE"}; {@code "EUNKNOWN"} if not known
+     */
     public String errnoName() {
         return errnoName;
     }

@@ -37,6 +37,10 @@ public final class Errors {
     /**
      * An exception for a failed {@code call} whose message names the errno where it can be told,
      * keeping {@code cause}. A message that already names an errno is kept as it is.
+     *
+     * @param call the call that failed, as the message names it
+     * @param cause what it threw
+     * @return {@code cause} itself, or an exception naming the errno that wraps it
      */
     public static IOException named(String call, IOException cause) {
         String message = cause.getMessage();
@@ -77,7 +81,15 @@ public final class Errors {
         return named("write", cause);
     }
 
-    /** {@code call(..) failed with error NAME (errno): text}, the message of a native failure. */
+    /**
+     * The exception of a native failure: {@code call(..) failed with error NAME (errno): text}.
+     *
+     * @param call the call that failed, e.g. {@code "splice(..)"}
+     * @param errnoName the errno's symbolic name
+     * @param errno the errno's number on this OS
+     * @param text the error's description
+     * @return the exception
+     */
     public static ErrnoException nativeFailure(String call, String errnoName, int errno, String text) {
         return new ErrnoException(call, errnoName, errno, text);
     }

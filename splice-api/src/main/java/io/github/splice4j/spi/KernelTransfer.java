@@ -11,7 +11,12 @@ import java.io.IOException;
  */
 public abstract non-sealed class KernelTransfer extends Transfer {
 
-    /** Bytes the kernel has moved so far in this direction. */
+    /**
+     * Bytes the kernel has moved so far in this direction.
+     *
+     * @return the bytes moved since the splice started
+     * @throws IOException if the kernel cannot be asked
+     */
     public abstract long transferred() throws IOException;
 
     /**
@@ -23,12 +28,18 @@ public abstract non-sealed class KernelTransfer extends Transfer {
      */
     public abstract SpliceEnd ended() throws IOException;
 
-    /** Stops the kernel splice (unsplice); bytes not yet moved stay in the source. */
+    /**
+     * Stops the kernel splice (unsplice); bytes not yet moved stay in the source.
+     *
+     * @throws IOException if the kernel refuses
+     */
     public abstract void stop() throws IOException;
 
     /**
      * Whether the kernel enforces the idle timeout itself, restarting it on every transfer; if
      * not, the engine keeps the timer by watching {@link #transferred()}.
+     *
+     * @return true if the kernel keeps the idle timer
      */
     public abstract boolean kernelIdle();
 
@@ -39,6 +50,7 @@ public abstract non-sealed class KernelTransfer extends Transfer {
      * and any number of times, counts as the source turning readable, and the engine then calls
      * {@link #ended()} on its loop. Called once, on the loop, right after the transfer was created.
      *
+     * @param readable what to call when the source turns readable
      * @return false (the default): the engine watches the source with its selector
      */
     public boolean reportsReadable(Runnable readable) {

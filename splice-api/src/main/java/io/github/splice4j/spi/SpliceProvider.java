@@ -7,7 +7,7 @@ import java.nio.channels.SocketChannel;
 /**
  * A backend, found with {@link java.util.ServiceLoader}. A provider says what it is called, how
  * it ranks, whether it works here, and how to move the bytes of one direction; the shared
- * {@link SpliceEngine} does everything else (validation, event loops, timers, byte limits,
+ * engine (behind {@code io.github.splice4j}) does everything else (validation, event loops, timers, byte limits,
  * end of stream, unsplice, completion), so every backend has the same semantics.
  *
  * <p>Implementations need a public no-argument constructor and must be cheap to construct:
@@ -20,10 +20,18 @@ public abstract class SpliceProvider {
     /** Priority of the pure-Java copy backend ({@code nio}). */
     public static final int FALLBACK_PRIORITY = 0;
 
-    /** The backend's name: lower case, stable, used by {@code splice4j.backend}. */
+    /**
+     * The backend's name: lower case, stable, used by {@code splice4j.backend}.
+     *
+     * @return the name, such as {@code "linux"}
+     */
     public abstract String name();
 
-    /** Higher wins among available backends; ties are broken by name. */
+    /**
+     * Higher wins among available backends; ties are broken by name.
+     *
+     * @return the priority, such as {@link #NATIVE_PRIORITY}
+     */
     public abstract int priority();
 
     /**
@@ -40,9 +48,13 @@ public abstract class SpliceProvider {
      * before any byte of this direction moves. Raw-descriptor system calls on the channels are
      * safe only on that thread, while the engine holds the registration.
      *
+     * @param source the channel whose bytes this direction moves
+     * @param drain the channel they are written to
      * @param options the options of the splice; the engine enforces them for a
      *     {@link CopyTransfer}, a {@link KernelTransfer} passes them to the kernel
+     * @return the transfer, or {@link Transfer#copiedByEngine()} for the engine's copy path
      * @throws IOException if the direction cannot be set up; the splice then ends with ERROR
+     *     ({@link TransferUnsupportedException}: the engine copies the direction instead)
      */
     public abstract Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options)
             throws IOException;

@@ -45,6 +45,7 @@ public final class SystemProperties {
     /**
      * The string property {@code name}, trimmed.
      *
+     * @param name the property's name
      * @return the value set, trimmed, or null if it is unset or blank
      */
     public static String string(String name) {

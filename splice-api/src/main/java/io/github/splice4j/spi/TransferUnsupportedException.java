@@ -12,7 +12,11 @@ import java.io.IOException;
 public final class TransferUnsupportedException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the exception; {@code message} names the call and errno. */
+    /**
+     * Creates the exception.
+     *
+     * @param message names the call and errno, or why the kernel cannot take the sockets
+     */
     public TransferUnsupportedException(String message) {
         super(message);
     }

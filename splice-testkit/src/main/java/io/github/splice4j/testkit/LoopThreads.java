@@ -10,7 +10,11 @@ public final class LoopThreads {
     private LoopThreads() {
     }
 
-    /** The number of loop threads the engine is configured for: {@code splice4j.threads}, else the processors (at most 256). */
+    /**
+     * The number of loop threads the engine is configured for.
+     *
+     * @return {@code splice4j.threads}, else the processors (at most 256)
+     */
     public static int configured() {
         String set = System.getProperty("splice4j.threads");
         return set == null || set.isBlank()
@@ -18,7 +22,11 @@ public final class LoopThreads {
                 : Integer.parseInt(set.trim());
     }
 
-    /** The number of live threads named {@code splice4j-loop-N}. */
+    /**
+     * The number of live loop threads.
+     *
+     * @return the live threads named {@code splice4j-loop-N}
+     */
     public static long live() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("splice4j-loop-"))

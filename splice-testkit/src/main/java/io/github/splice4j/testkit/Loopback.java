@@ -42,6 +42,7 @@ public final class Loopback implements AutoCloseable {
     /**
      * Two connected, blocking channels.
      *
+     * @return the pair, closed with this loopback
      * @throws IOException if connecting fails
      */
     public Pair pair() throws IOException {
@@ -54,6 +55,7 @@ public final class Loopback implements AutoCloseable {
     /**
      * Two pairs to splice {@code a} with {@code b}: the relay of a proxy.
      *
+     * @return the relay's four channels, closed with this loopback
      * @throws IOException if connecting fails
      */
     public Relay relay() throws IOException {
@@ -66,6 +68,7 @@ public final class Loopback implements AutoCloseable {
      * Closes {@code channel} with SO_LINGER 0, so its peer gets a reset (RST) instead of an end of
      * stream.
      *
+     * @param channel the channel to reset
      * @throws IOException if the option cannot be set or the close fails
      */
     public static void reset(SocketChannel channel) throws IOException {

@@ -32,7 +32,11 @@ public abstract class SpliceConformanceTest {
     protected SpliceConformanceTest() {
     }
 
-    /** The backend under test, for example {@code Splice.using("nio")}; called by every test. */
+    /**
+     * The backend under test; called by every test.
+     *
+     * @return the backend, for example {@code Splice.using("nio")}
+     */
     protected abstract SpliceBackend backend();
 
     /**
@@ -40,6 +44,8 @@ public abstract class SpliceConformanceTest {
      * (see {@code Transfer#drainFailure}). True by default; a backend that cannot tell without
      * reading or writing the drain (nio: Java has no SO_ERROR) returns false, and the suite then
      * checks that the source's next byte ends the splice instead.
+     *
+     * @return whether a drain's silent failure ends the splice
      */
     protected boolean seesSilentDrainFailure() {
         return true;

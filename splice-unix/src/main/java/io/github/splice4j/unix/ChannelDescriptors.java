@@ -80,17 +80,29 @@ public final class ChannelDescriptors {
         this.problem = p;
     }
 
-    /** The reader of this JVM, decided once. */
+    /**
+     * The reader of this JVM, decided once.
+     *
+     * @return the reader
+     */
     public static ChannelDescriptors get() {
         return INSTANCE;
     }
 
-    /** Why descriptors cannot be read here (naming the missing JVM flags where that is why), or null if they can. */
+    /**
+     * Why descriptors cannot be read here, naming the missing JVM flags where that is why.
+     *
+     * @return the reason, or null if they can be read
+     */
     public Throwable problem() {
         return problem;
     }
 
-    /** How descriptors are read, for diagnostics; null if they cannot be. */
+    /**
+     * How descriptors are read, for diagnostics.
+     *
+     * @return e.g. {@code "reflection (sun.nio.ch opened)"}; null if they cannot be read
+     */
     public String how() {
         return how;
     }
@@ -99,6 +111,9 @@ public final class ChannelDescriptors {
      * The descriptor of {@code channel}, or -1 if it is not a JDK socket channel (a channel of
      * another {@link java.nio.channels.spi.SelectorProvider}) or descriptors cannot be read here.
      * Meaningful only while the channel is open: a closed channel's number may be another's.
+     *
+     * @param channel the channel
+     * @return its descriptor, or -1
      */
     public int of(SocketChannel channel) {
         if (problem != null || !impl.isInstance(channel)) {
@@ -116,6 +131,8 @@ public final class ChannelDescriptors {
      *
      * @throws IOException if descriptors cannot be read here (the message says why, naming the
      *     flags), the channel is not a JDK socket channel, or it is closed ({@code EBADF})
+     * @param channel the channel
+     * @return its descriptor
      */
     public int fd(SocketChannel channel) throws IOException {
         if (problem != null) {
@@ -136,6 +153,8 @@ public final class ChannelDescriptors {
      * Whether this JVM lets jffi load its JNI stub without a warning: always before JDK 24, and
      * after it where {@code --enable-native-access} names jffi's module. A backend checks this
      * before it binds the C library, so that a JVM without the flag prints no warning.
+     *
+     * @return whether native code may be called without a warning
      */
     public static boolean nativeAccessAllowed() {
         if (Runtime.version().feature() < RESTRICTED_FROM) {

@@ -24,6 +24,7 @@ public final class Errnos {
      *
      * @param call the call as the message names it, e.g. {@code "splice(..)"}
      * @param errno the errno's number as this OS gives it
+     * @return the exception
      */
     public static ErrnoException exception(String call, int errno) {
         Errno e = Errno.valueOf(errno);
@@ -35,12 +36,22 @@ public final class Errnos {
      * The failure of {@code call} with {@code errno} by name, with this OS's number for it: for
      * errors a backend reports itself (a pending SO_ERROR) and for simulated kernels, where the
      * name matters and a number may stand for two names (EAGAIN and EWOULDBLOCK on Linux).
+     *
+     * @param call the call as the message names it
+     * @param errno the error
+     * @return the exception
      */
     public static ErrnoException exception(String call, Errno errno) {
         return new ErrnoException(call, errno.name(), errno.intValue(), errno.description());
     }
 
-    /** Whether {@code e} is the error {@code errno}, compared by name as the numbers differ between OSes. */
+    /**
+     * Whether {@code e} is the error {@code errno}, compared by name as the numbers differ between OSes.
+     *
+     * @param e the exception
+     * @param errno the error
+     * @return true if {@code e} names {@code errno}
+     */
     public static boolean is(ErrnoException e, Errno errno) {
         return errno.name().equals(e.errnoName());
     }

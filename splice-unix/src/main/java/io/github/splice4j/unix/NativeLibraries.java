@@ -32,6 +32,7 @@ public final class NativeLibraries {
      * e.g. {@code m -> Native.class.getModule().addExports(Native.class.getPackageName(), m)}. It is
      * not called on the class path.
      *
+     * @param <T> the interface's type
      * @param libc the public interface to implement; its package need not be exported
      * @param exportTo exports {@code libc}'s package to the given module, called from the backend's module
      * @return the binding
