@@ -7,6 +7,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One direction of a splice: the state machine every backend shares. Confined to the loop thread
@@ -70,6 +71,8 @@ final class Flow implements EventLoop.Timed {
     /** Why the direction will end once nothing is pending; null while it runs. */
     private SpliceEnd stopping;
     private SpliceEnd end;
+    /** Completed with {@link #end} once it is set (SpliceHandle#ended). */
+    final CompletableFuture<SpliceEnd> endFuture = new CompletableFuture<>();
     private IOException error;
     /** Bytes taken but never delivered, handed to the application at an idle timeout; else null. */
     private ByteBuffer undelivered;
@@ -482,6 +485,7 @@ final class Flow implements EventLoop.Timed {
             }
         }
         session.flowEnded(this);
+        endFuture.complete(why);
     }
 
     /** Adds this direction's end to the result being built. */

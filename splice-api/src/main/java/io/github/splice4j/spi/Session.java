@@ -489,6 +489,11 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     }
 
     @Override
+    public CompletableFuture<SpliceEnd> ended(Direction direction) {
+        return flow(direction).endFuture.copy();
+    }
+
+    @Override
     public boolean isDone() {
         return done.isDone();
     }
