@@ -31,6 +31,9 @@ public final class SpliceProxy {
     static final int FAILED = 1;
     static final int USAGE = 2;
 
+    /** Library log lines from before the relay's log started (see {@link #main}). */
+    private static final java.util.Queue<String> EARLY_LINES = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private SpliceProxy() {
     }
 
@@ -39,6 +42,11 @@ public final class SpliceProxy {
      * the process is stopped.
      */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("relay")) {
+            // the library logs while the backend is chosen, before the relay's log exists: those lines
+            // are kept and written after the start line, which stays the first line of the output
+            routeLibraryLogging(EARLY_LINES::add);
+        }
         System.exit(run(args, System.out, System.err));
     }
 
@@ -81,7 +89,6 @@ public final class SpliceProxy {
      */
     private static int serve(RelayConfig config, PrintStream out, PrintStream err) {
         LogWriter log = new LogWriter(out);
-        routeLibraryLogging(log);
         if (config.warmupBytes() > 0) {
             try {
                 log.accept(Warmup.run(config.backend(), config.warmupBytes()));
@@ -110,6 +117,10 @@ public final class SpliceProxy {
         }
         log.accept("splice-proxy relay listening on " + RelayLog.format(relay.localAddress()) + " -> "
                 + RelayLog.format(config.connect()) + " (backend " + config.backend().name() + ") " + config.text());
+        routeLibraryLogging(log);
+        for (String line; (line = EARLY_LINES.poll()) != null; ) {
+            log.accept(line);
+        }
         AtomicBoolean exiting = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (exiting.compareAndSet(false, true)) {
