@@ -59,8 +59,11 @@ import java.util.function.Function;
  * does, and the other direction keeps running. A direction that ends any other way (maximum
  * bytes, idle timeout, error) ends the connection: the other direction is unspliced, which
  * delivers the bytes already taken from its source, and both sockets are closed, so neither peer
- * waits for bytes that will never come. Bytes a peer sent after that are not read; a TCP peer may
- * see a reset for them.
+ * waits for bytes that will never come. Bytes a peer sent after that are not read: closing a TCP
+ * socket with unread bytes makes the kernel reset the connection, and a reset discards what was
+ * still queued towards that peer, so a peer that keeps sending past the end may miss the last
+ * bytes sent to it (a client that stops sending, as an HTTP client waiting for its response does,
+ * gets them all).
  *
  * <p><b>Limits.</b> While {@link Builder#maxConnections(int)} connections are open (connecting or
  * spliced), the relay stops accepting; new clients wait in the kernel's listen backlog (and are
