@@ -25,8 +25,8 @@ class WarmupTest {
     void run_movesEveryByteAndHandsEverythingBack(String backend) throws Exception {
         int spliced = SpliceEngine.splicedChannels();
         String line = Warmup.run(Splice.using(backend), 8L << 20);
-        assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way and "
-                + Warmup.TRIPS + " round trips in "), line);
+        assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way, "
+                + Warmup.TRIPS + " round trips and " + Warmup.CONNECTIONS + " connections in "), line);
         assertEquals(spliced, SpliceEngine.splicedChannels(), "no channel is left spliced");
     }
 }
