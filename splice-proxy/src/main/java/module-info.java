@@ -1,7 +1,11 @@
 /**
- * splice-proxy: the command-line TCP relay and demo built on splice4j. Backends are found by the
- * API module's {@code uses} clause, so any backend module on the module path is picked up.
+ * splice-proxy: a reusable relay ({@link io.github.splice4j.proxy.Relay}), and the command-line
+ * relay and demo over it. Backends are found by the API module's {@code uses} clause, so any
+ * backend module on the module path is picked up.
  */
 module io.github.splice4j.proxy {
-    requires io.github.splice4j;
+    requires transitive io.github.splice4j;
+    requires java.logging;
+
+    exports io.github.splice4j.proxy;
 }

@@ -400,6 +400,7 @@ abstract class Flow implements EventLoop.Timed {
             Backends.LOG.log(Level.WARNING, "splice4j: release failed", e);
         }
         session.flowEnded(this);
+        session.endFuture(direction).complete(why);
     }
 
     /** Adds this direction's end to the result being built. */

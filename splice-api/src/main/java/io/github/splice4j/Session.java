@@ -63,6 +63,9 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     final SocketChannel b;
     final SpliceOptions options;
     private final boolean bidirectional;
+    /** Per direction, completed when it ends (SpliceHandle#ended); exist before the flows do. */
+    private final CompletableFuture<SpliceEnd> forwardEnd = new CompletableFuture<>();
+    private final CompletableFuture<SpliceEnd> reverseEnd = new CompletableFuture<>();
     /**
      * The directions, FORWARD first. Created on the loop once the channels are registered (a
      * transfer is made inside the guard), so empty before; written on the loop only, read by
@@ -504,6 +507,11 @@ final class Session implements SpliceHandle, EventLoop.Timed {
         }
     }
 
+    /** The future {@link #ended} copies for {@code direction}. */
+    CompletableFuture<SpliceEnd> endFuture(Direction direction) {
+        return direction == Direction.FORWARD ? forwardEnd : reverseEnd;
+    }
+
     private void check(Direction direction) {
         if (direction == null) {
             throw new NullPointerException("direction");
@@ -516,6 +524,12 @@ final class Session implements SpliceHandle, EventLoop.Timed {
     @Override
     public CompletableFuture<SpliceResult> completion() {
         return done.copy();
+    }
+
+    @Override
+    public CompletableFuture<SpliceEnd> ended(Direction direction) {
+        check(direction);
+        return endFuture(direction).copy();
     }
 
     @Override

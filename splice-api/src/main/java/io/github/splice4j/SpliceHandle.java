@@ -63,6 +63,26 @@ public interface SpliceHandle extends AutoCloseable {
     CompletableFuture<SpliceResult> completion();
 
     /**
+     * A future completed with the reason {@code direction} ended, as soon as it ends, which may be
+     * long before the other direction of a bidirectional splice ends and {@link #completion()}
+     * is done. It lets a proxy react to one direction's end, for example close the connection
+     * when one direction hit {@link SpliceOptions#maxBytes()} while the other still waits for
+     * bytes. It completes on the library's event-loop thread (or at once, on the caller's
+     * thread, for a direction that already ended), with the same value
+     * {@link SpliceResult#end(Direction)} reports later, and never completes exceptionally. Each
+     * call returns a new future, so completing or cancelling it has no effect on the splice.
+     * Dependent actions added without an executor may run on the event-loop thread: keep them
+     * short and non-blocking ({@link #unsplice()} is).
+     *
+     * @param direction the direction, not null
+     * @return a future of the direction's end
+     * @throws IllegalArgumentException if this splice has no such direction (REVERSE of a
+     *     unidirectional splice)
+     * @throws NullPointerException if {@code direction} is null
+     */
+    CompletableFuture<SpliceEnd> ended(Direction direction);
+
+    /**
      * Whether the splice is over.
      *
      * @return true once every direction has ended and the channels were handed back

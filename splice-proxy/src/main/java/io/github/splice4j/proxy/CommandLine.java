@@ -4,6 +4,8 @@ import io.github.splice4j.Splice;
 import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceOptions;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
@@ -24,25 +26,42 @@ final class CommandLine {
     static final String USAGE = String.join("\n",
             "Usage: java -jar splice-proxy.jar COMMAND [OPTIONS]",
             "",
-            "  relay --listen HOST:PORT --connect HOST:PORT [--backend NAME] [--max-bytes N] [--idle DURATION]",
-            "        [--warmup N]",
-            "      Accepts TCP connections on --listen and splices each one to a new connection to --connect.",
-            "      --backend NAME   linux, bsd or nio (default: the best available one, or -Dsplice4j.backend)",
-            "      --max-bytes N    end each direction after N bytes (suffix K, M or G for KiB, MiB, GiB;",
-            "                       default 0: unlimited)",
-            "      --idle DURATION  end a direction after no byte moved for DURATION: 500ms, 30s, 2m, 1h,",
-            "                       or ISO-8601 like PT30S (default 0: never)",
-            "      --warmup N       before listening, splice N bytes each way and 20000 small round trips",
-            "                       on loopback, so the JIT has compiled the splice paths before the first",
-            "                       client (suffix K, M or G; default 0: no warm-up)",
+            "  relay --listen ADDRESS --connect ADDRESS [--backend NAME] [--max-bytes N] [--idle DURATION]",
+            "        [--max-connections N] [--connect-timeout DURATION] [--drain DURATION] [--warmup N]",
+            "      Accepts connections on --listen and splices each one to a new connection to --connect.",
+            "      ADDRESS is HOST:PORT, [IPV6]:PORT or unix:PATH (a UNIX-domain socket). A --connect host",
+            "      name is resolved again for each connection, so DNS changes are seen.",
+            "      --backend NAME       linux, bsd or nio (default: the best available one, or -Dsplice4j.backend)",
+            "      --max-bytes N        end a connection once one direction moved N bytes (suffix k, m or g,",
+            "                           any case, for KiB, MiB, GiB; default 0: unlimited)",
+            "      --idle DURATION      end a connection once no byte moved either way for DURATION: 500ms,",
+            "                           30s, 2m, 1h, or ISO-8601 like PT30S (default 0: never)",
+            "      --max-connections N  open connections at most; past it the relay stops accepting until one",
+            "                           finishes, and new clients wait in the kernel's listen backlog",
+            "                           (default 10000)",
+            "      --connect-timeout DURATION",
+            "                           close the client if the target has not answered by then (default 5s)",
+            "      --drain DURATION     on SIGINT or SIGTERM, stop accepting and let open connections finish",
+            "                           for DURATION, then close them (default 10s)",
+            "      --warmup N           before listening, splice N bytes each way, 20000 small round trips and",
+            "                           10000 short connections through a relay on loopback, so the JIT has",
+            "                           compiled the splice and connection paths before the first client",
+            "                           (suffix k, m or g; default 0: no warm-up)",
+            "      A direction reaching end of stream is half-closed; one ending otherwise (max bytes, idle,",
+            "      error) closes the connection both ways after delivering what the relay holds.",
             "      Logs one line per finished connection:",
             "        TIME conn ID CLIENT backend=NAME up=BYTES END down=BYTES END MILLISms [error: MESSAGE]",
-            "      (up: client to target, down: target to client). SIGINT or SIGTERM stops it (exit 0).",
+            "      (up: client to target, down: target to client), and one per client it could not connect:",
+            "        TIME conn ID CLIENT connect to TARGET failed: MESSAGE",
+            "      SIGINT or SIGTERM stops it (exit 0).",
             "",
             "  demo [--bytes N]",
             "      Relays random data (N bytes one way, default 256M) through every available backend on",
             "      loopback, checks it with SHA-256 at both ends, and prints a table. Exit 0 if every check",
             "      passed, else 1.",
+            "",
+            "  --version",
+            "      Prints the version.",
             "",
             "  --help",
             "      Prints this text.",
@@ -54,25 +73,39 @@ final class CommandLine {
     static final long DEFAULT_DEMO_BYTES = 256L << 20;
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(-?\\d+)([KMG]?)");
+    private static final Pattern SIZE = Pattern.compile("(-?\\d+)([kmgKMG]?)");
+    /** IPv4 literals (IPv6 ones hold a colon): such a --connect host needs no resolving per connection. */
+    private static final Pattern IPV4 = Pattern.compile("[0-9.]+");
+    private static final String UNIX = "unix:";
     private static final Set<String> RELAY_FLAGS = Set.of("--listen", "--connect", "--backend", "--max-bytes", "--idle",
-            "--warmup");
+            "--warmup", "--max-connections", "--connect-timeout", "--drain");
+    /** The default of --drain. */
+    static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
     private static final Set<String> DEMO_FLAGS = Set.of("--bytes");
 
     private CommandLine() {
     }
 
     /** What the command line asks for. */
-    sealed interface Command permits Help, RelayConfig, DemoConfig {
+    sealed interface Command permits Help, Version, RelayConfig, DemoConfig {
+    }
+
+    /** {@code --version}: print the version line, exit 0. */
+    record Version() implements Command {
     }
 
     /** {@code --help}: print {@link #USAGE}, exit 0. */
     record Help() implements Command {
     }
 
-    /** {@code relay}: every value checked, the backend resolved and available. */
-    record RelayConfig(InetSocketAddress listen, InetSocketAddress connect, SpliceBackend backend,
-            SpliceOptions options, long warmupBytes) implements Command {
+    /**
+     * {@code relay}: every value checked, the backend resolved and available. {@code connect} is
+     * an unresolved InetSocketAddress when given by host name (the relay resolves it for each
+     * connection), {@code text} the start line's echo of the options.
+     */
+    record RelayConfig(SocketAddress listen, SocketAddress connect, SpliceBackend backend,
+            SpliceOptions options, long warmupBytes, int maxConnections, Duration connectTimeout, Duration drain,
+            String text) implements Command {
     }
 
     /** {@code demo}: {@code bytes} one way per backend, more than zero. */
@@ -100,6 +133,9 @@ final class CommandLine {
                 return new Help();
             }
         }
+        if (args.length == 1 && args[0].equals("--version")) {
+            return new Version();
+        }
         if (args.length == 0) {
             throw new UsageException("no command given");
         }
@@ -118,22 +154,81 @@ final class CommandLine {
         String listen = required(flags, "--listen");
         String connect = required(flags, "--connect");
         SpliceOptions.Builder options = SpliceOptions.builder();
+        StringBuilder text = new StringBuilder();
         if (flags.containsKey("--max-bytes")) {
             options.maxBytes(size("--max-bytes", flags.get("--max-bytes")));
+            text.append(" max-bytes=").append(flags.get("--max-bytes"));
         }
         if (flags.containsKey("--idle")) {
-            options.idleTimeout(duration("--idle", flags.get("--idle")));
+            Duration idle = duration("--idle", flags.get("--idle"));
+            try {
+                // the tunnel form: a connection ends when neither direction moved (docs/spec.md, "Idle timeouts")
+                options.tunnelIdleTimeout(idle).build();
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("bad --idle " + flags.get("--idle") + ": " + e.getMessage());
+            }
+            text.append(" idle=").append(flags.get("--idle"));
         }
+        int maxConnections = Relay.DEFAULT_MAX_CONNECTIONS;
+        if (flags.containsKey("--max-connections")) {
+            long n = size("--max-connections", flags.get("--max-connections"));
+            if (n < 1 || n > Integer.MAX_VALUE) {
+                throw new UsageException("bad --max-connections " + flags.get("--max-connections")
+                        + ": must be from 1 to " + Integer.MAX_VALUE);
+            }
+            maxConnections = (int) n;
+        }
+        Duration connectTimeout = Relay.DEFAULT_CONNECT_TIMEOUT;
+        if (flags.containsKey("--connect-timeout")) {
+            connectTimeout = duration("--connect-timeout", flags.get("--connect-timeout"));
+            if (connectTimeout.isZero()) {
+                throw new UsageException("bad --connect-timeout " + flags.get("--connect-timeout")
+                        + ": must be more than 0");
+            }
+        }
+        Duration drain = flags.containsKey("--drain") ? duration("--drain", flags.get("--drain")) : DEFAULT_DRAIN;
         SpliceOptions built;
         try {
             built = options.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        InetSocketAddress listenAddress = hostPort("--listen", listen, true);
-        InetSocketAddress connectAddress = hostPort("--connect", connect, false);
+        SocketAddress listenAddress = address("--listen", listen, true);
+        SocketAddress connectAddress = address("--connect", connect, false);
         long warmup = flags.containsKey("--warmup") ? size("--warmup", flags.get("--warmup")) : 0;
-        return new RelayConfig(listenAddress, connectAddress, backend(flags.get("--backend")), built, warmup);
+        if (warmup > 0) {
+            text.append(" warmup=").append(flags.get("--warmup"));
+        }
+        text.append(" max-connections=").append(maxConnections).append(" connect-timeout=")
+                .append(flags.getOrDefault("--connect-timeout", "5s")).append(" drain=")
+                .append(flags.getOrDefault("--drain", "10s"));
+        return new RelayConfig(listenAddress, connectAddress, backend(flags.get("--backend")), built, warmup,
+                maxConnections, connectTimeout, drain, text.toString().trim());
+    }
+
+    /**
+     * {@code unix:PATH}, or {@code HOST:PORT} as {@link #hostPort}. A --connect host name is
+     * checked now, so a typo fails at start, and handed on unresolved, to be resolved for each
+     * connection.
+     */
+    static SocketAddress address(String flag, String value, boolean listen) throws UsageException {
+        if (value.startsWith(UNIX)) {
+            String path = value.substring(UNIX.length());
+            if (path.isEmpty()) {
+                throw new UsageException("bad " + flag + " " + value + ": the path is missing");
+            }
+            try {
+                return UnixDomainSocketAddress.of(path);
+            } catch (RuntimeException e) {
+                throw new UsageException("bad " + flag + " " + value + ": " + describe(e));
+            }
+        }
+        InetSocketAddress a = hostPort(flag, value, listen);
+        String host = a.getHostString();
+        if (listen || IPV4.matcher(host).matches() || host.indexOf(':') >= 0) {
+            return a;
+        }
+        return InetSocketAddress.createUnresolved(host, a.getPort());
     }
 
     private static DemoConfig demo(Map<String, String> flags) throws UsageException {
@@ -177,7 +272,7 @@ final class CommandLine {
     private static String required(Map<String, String> flags, String flag) throws UsageException {
         String v = flags.get(flag);
         if (v == null) {
-            throw new UsageException(flag + " HOST:PORT is required");
+            throw new UsageException(flag + " ADDRESS is required");
         }
         return v;
     }
@@ -228,17 +323,18 @@ final class CommandLine {
         return address;
     }
 
-    /** A whole number of bytes, with an optional binary suffix K, M or G; never negative. */
+    /** A whole number of bytes, with an optional binary suffix k, m or g in either case; never negative. */
     static long size(String flag, String value) throws UsageException {
         Matcher m = SIZE.matcher(value);
         if (!m.matches()) {
             throw new UsageException("bad " + flag + " " + value + ": expected a whole number of bytes, "
-                    + "optionally with K, M or G (0 or more)");
+                    + "optionally with k, m or g (0 or more)");
         }
         if (m.group(1).startsWith("-")) {
             throw new UsageException("bad " + flag + " " + value + ": must not be negative");
         }
-        int shift = m.group(2).isEmpty() ? 0 : m.group(2).equals("K") ? 10 : m.group(2).equals("M") ? 20 : 30;
+        String unit = m.group(2).toUpperCase(java.util.Locale.ROOT);
+        int shift = unit.isEmpty() ? 0 : unit.equals("K") ? 10 : unit.equals("M") ? 20 : 30;
         try {
             long n = Long.parseLong(m.group(1));
             if (n > Long.MAX_VALUE >> shift) {
@@ -250,11 +346,16 @@ final class CommandLine {
         }
     }
 
-    /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT30S}); never negative. */
+    /**
+     * {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, ISO-8601 ({@code PT30S}), or a bare
+     * {@code 0}; never negative.
+     */
     static Duration duration(String flag, String value) throws UsageException {
         Duration d;
         try {
-            if (value.startsWith("P") || value.startsWith("p")) {
+            if (value.equals("0")) {
+                d = Duration.ZERO;
+            } else if (value.startsWith("P") || value.startsWith("p")) {
                 d = Duration.parse(value);
             } else {
                 Matcher m = DURATION.matcher(value);

@@ -72,7 +72,7 @@ final class LogWriter implements Consumer<String>, AutoCloseable {
             }
             long lost = dropped.getAndSet(0);
             if (lost > 0) {
-                text.append(Relay.timestamp()).append(" log: ").append(lost)
+                text.append(RelayLog.timestamp()).append(" log: ").append(lost)
                         .append(" lines dropped, output too slow").append(System.lineSeparator());
             }
             out.print(text);

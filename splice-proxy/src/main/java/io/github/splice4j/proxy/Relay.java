@@ -1,311 +1,632 @@
 package io.github.splice4j.proxy;
 
 import io.github.splice4j.Direction;
+import io.github.splice4j.Splice;
+import io.github.splice4j.SpliceBackend;
+import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceHandle;
+import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.SpliceResult;
-import io.github.splice4j.proxy.CommandLine.RelayConfig;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.time.Instant;
-import java.util.Map;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
+import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionHandler;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * A TCP relay: every connection accepted on the listen address is spliced, both ways, to a new
- * connection to the target.
+ * A relay: every connection accepted on a listen address is spliced, both ways, to a new
+ * connection to a target chosen for that client. TCP and UNIX-domain sockets work on either side.
  *
- * <p>Threads: one acceptor, a few connector threads, and the library's event loops, which do all
- * the byte moving; no thread per connection. Connecting to the target is a blocking connect with
- * a {@value #CONNECT_TIMEOUT_MILLIS} ms timeout on a small bounded pool rather than on the
- * acceptor, so one slow or unreachable target does not stop every other client from being
- * accepted. When the pool and its queue are full, the acceptor connects itself: accepting slows
- * down and new clients wait in the kernel's listen backlog instead of in an unbounded queue.
+ * <pre>{@code
+ * try (Relay relay = Relay.builder()
+ *         .listen(new InetSocketAddress("0.0.0.0", 8080))
+ *         .target(client -> InetSocketAddress.createUnresolved("backend.internal", 80))
+ *         .options(SpliceOptions.builder().tunnelIdleTimeout(Duration.ofMinutes(5)).build())
+ *         .onFinished(f -> System.out.println(f.client() + " " + f.result()))
+ *         .start()) {
+ *     relay.awaitClosed();
+ * }
+ * }</pre>
  *
- * <p>Each finished connection is logged as one line (see {@link CommandLine#USAGE}), after both
- * sockets are closed.
+ * <p><b>Threads.</b> One relay thread accepts, opens each upstream connection with a
+ * non-blocking connect and starts the splice when it completes; the library's event loops move
+ * the bytes. There is no thread per connection and no blocking connect. An unresolved
+ * {@link InetSocketAddress} target is resolved on the relay thread for each connection (through
+ * the JVM's name cache, {@code networkaddress.cache.ttl}), so a DNS change is seen by the next
+ * connections; a slow resolver delays accepting while it answers.
+ *
+ * <p><b>How a connection ends.</b> A direction that reaches end of stream is half-closed, as TCP
+ * does, and the other direction keeps running. A direction that ends any other way (maximum
+ * bytes, idle timeout, error) ends the connection: the other direction is unspliced, which
+ * delivers the bytes already taken from its source, and both sockets are closed, so neither peer
+ * waits for bytes that will never come. Bytes a peer sent after that are not read: closing a TCP
+ * socket with unread bytes makes the kernel reset the connection, and a reset discards what was
+ * still queued towards that peer, so a peer that keeps sending past the end may miss the last
+ * bytes sent to it (a client that stops sending, as an HTTP client waiting for its response does,
+ * gets them all).
+ *
+ * <p><b>Limits.</b> While {@link Builder#maxConnections(int)} connections are open (connecting or
+ * spliced), the relay stops accepting; new clients wait in the kernel's listen backlog (and are
+ * refused by the kernel when it is full), and accepting resumes when a connection finishes. So
+ * the relay holds at most two descriptors per allowed connection. A target that refuses or does
+ * not answer within {@link Builder#connectTimeout(Duration)} has the client closed at once.
+ *
+ * <p>Each finished connection, spliced or not, is reported once to
+ * {@link Builder#onFinished(Consumer)} after both its sockets are closed. Thread-safe.
  */
-final class Relay implements AutoCloseable {
+public final class Relay implements AutoCloseable {
 
-    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** The default of {@link Builder#maxConnections(int)}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** The default of {@link Builder#connectTimeout(Duration)}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final System.Logger LOG = System.getLogger(Relay.class.getName());
     private static final int BACKLOG = 4096;
-    private static final int CONNECT_QUEUE = 1024;
+    private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final RelayConfig config;
-    private final Consumer<String> log;
+    private final Function<SocketAddress, SocketAddress> target;
+    private final SpliceBackend backend;
+    private final SpliceOptions options;
+    private final int maxConnections;
+    private final long connectTimeoutNanos;
+    private final Consumer<? super Finished> onFinished;
     private final ServerSocketChannel server;
-    private final InetSocketAddress local;
-    private final Thread acceptor;
-    private final ThreadPoolExecutor connector;
-    private final Map<Long, Connection> active = new ConcurrentHashMap<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final long started = System.nanoTime();
-    private final LongAdder accepted = new LongAdder();
-    private final LongAdder connectFailures = new LongAdder();
-    private final LongAdder failed = new LongAdder();
-    private final LongAdder bytesUp = new LongAdder();
-    private final LongAdder bytesDown = new LongAdder();
+    private final SocketAddress local;
+    private final Selector selector;
+    private final SelectionKey serverKey;
+    private final Thread thread;
+    /** Connects in progress, oldest first; all share one timeout, so the head is due first. */
+    private final ArrayDeque<Connection> connecting = new ArrayDeque<>();
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private final Object lock = new Object();
+    /** Set once by drain(): no connection is accepted after it. */
+    private volatile boolean draining;
+    /** Set once drain()'s grace is over: a splice started after it is closed at once. */
+    private volatile boolean closing;
+    /** Set once the relay thread should exit. */
+    private volatile boolean stopped;
+    /** Relay thread only: accepting is paused (limit reached, or accept failed). */
+    private boolean paused;
+    private long acceptRetryAt;
     private long nextId;
 
-    /** One client connection from accept until both sockets are closed. */
+    /** One client from accept until both its sockets are closed. */
     private static final class Connection {
         final long id;
         final SocketChannel client;
-        /** Kept from accept: a closed socket no longer tells its peer's address. */
-        final SocketAddress remote;
+        final SocketAddress clientAddress;
         final long start = System.nanoTime();
-        volatile SocketChannel upstream;
+        SocketAddress targetAddress;
+        SocketChannel upstream;
+        SelectionKey key;
+        long deadline;
+        boolean connected;
         volatile SpliceHandle handle;
-        volatile CompletableFuture<Void> logged;
 
-        Connection(long id, SocketChannel client) {
+        Connection(long id, SocketChannel client, SocketAddress clientAddress) {
             this.id = id;
             this.client = client;
-            this.remote = remoteAddress(client);
+            this.clientAddress = clientAddress;
         }
-    }
-
-    private Relay(RelayConfig config, Consumer<String> log, ServerSocketChannel server) throws IOException {
-        this.config = config;
-        this.log = log;
-        this.server = server;
-        this.local = (InetSocketAddress) server.getLocalAddress();
-        int threads = Math.max(2, Math.min(8, 2 * Runtime.getRuntime().availableProcessors()));
-        AtomicInteger n = new AtomicInteger();
-        this.connector = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(CONNECT_QUEUE), r -> {
-                    Thread t = new Thread(r, "splice-proxy-connect-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, connectInCallerOrDrop());
-        connector.allowCoreThreadTimeOut(true);
-        this.acceptor = new Thread(this::acceptLoop, "splice-proxy-accept");
     }
 
     /**
-     * Binds the listen address, logs the startup line and starts accepting.
+     * What became of one connection, reported once to {@link Builder#onFinished(Consumer)} after
+     * both its sockets are closed.
      *
-     * @param log receives every line the relay logs; called from several threads
-     * @throws IOException if the listen address cannot be bound
+     * @param id the connection's number, from 1 in the order of acceptance
+     * @param client the client's address (for a UNIX-domain client usually unnamed)
+     * @param target the target chosen for it; null if choosing failed
+     * @param backend the name of the backend that spliced it, or of the one that would have
+     * @param connected whether the connection to the target was established
+     * @param result the splice's result; empty if it never started (see {@code failure})
+     * @param failure why it was never spliced (choosing, connecting or starting the splice failed);
+     *     empty if it was
+     * @param duration from accept to both sockets closed
      */
-    static Relay start(RelayConfig config, Consumer<String> log) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
-        try {
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(config.listen(), BACKLOG);
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
-        Relay relay = new Relay(config, log, server);
-        log.accept("splice-proxy relay listening on " + format(relay.local) + " -> " + format(config.connect())
-                + " (backend " + config.backend().name() + ")");
-        relay.acceptor.start();
-        return relay;
+    public record Finished(long id, SocketAddress client, SocketAddress target, String backend, boolean connected,
+            Optional<SpliceResult> result, Optional<IOException> failure, Duration duration) {
     }
 
-    /** The address the relay listens on (with the real port if port 0 was asked for). */
-    InetSocketAddress localAddress() {
+    /** Returns a builder with every setting at its default; {@code listen} and {@code target} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The settings of a {@link Relay}; {@link #start()} validates them and starts it. Not thread-safe. */
+    public static final class Builder {
+        private SocketAddress listen;
+        private Function<SocketAddress, SocketAddress> target;
+        private SpliceBackend backend;
+        private SpliceOptions options = SpliceOptions.defaults();
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Consumer<? super Finished> onFinished = f -> { };
+
+        private Builder() {
+        }
+
+        /**
+         * The address to accept on: an {@link InetSocketAddress} (port 0: any free port, see
+         * {@link Relay#localAddress()}) or a {@link UnixDomainSocketAddress}, whose file must not
+         * exist yet and is deleted when the relay closes. Required.
+         */
+        public Builder listen(SocketAddress listen) {
+            this.listen = Objects.requireNonNull(listen, "listen");
+            return this;
+        }
+
+        /** The same target for every client; see {@link #target(Function)}. Required (this or that). */
+        public Builder target(SocketAddress target) {
+            Objects.requireNonNull(target, "target");
+            return target(client -> target);
+        }
+
+        /**
+         * Chooses the target for each client, from the client's address, on the relay thread: it
+         * must be quick and must not block. An {@link InetSocketAddress} or a
+         * {@link UnixDomainSocketAddress}; an unresolved InetSocketAddress is resolved for this
+         * connection. If it throws or returns null, the client is closed and reported with the
+         * failure.
+         */
+        public Builder target(Function<SocketAddress, SocketAddress> chooser) {
+            this.target = Objects.requireNonNull(chooser, "target");
+            return this;
+        }
+
+        /** The backend that splices; by default the one {@link Splice} chooses. */
+        public Builder backend(SpliceBackend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** The options of every splice; by default {@link SpliceOptions#defaults()}. */
+        public Builder options(SpliceOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Connections open at once (connecting or spliced) past which the relay stops accepting
+         * until one finishes; default {@value #DEFAULT_MAX_CONNECTIONS}.
+         *
+         * @throws IllegalArgumentException if {@code max} is less than 1
+         */
+        public Builder maxConnections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1: " + max);
+            }
+            this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * How long a connect to the target may take before the client is closed; default 5 s.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         */
+        public Builder connectTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "connectTimeout");
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("connectTimeout must be positive: " + timeout);
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Called once per finished connection, on a library event-loop thread or the relay
+         * thread: keep it short and non-blocking (queue a log line, add to counters). An
+         * exception it throws is logged and otherwise ignored.
+         */
+        public Builder onFinished(Consumer<? super Finished> onFinished) {
+            this.onFinished = Objects.requireNonNull(onFinished, "onFinished");
+            return this;
+        }
+
+        /**
+         * Binds the listen address and starts accepting.
+         *
+         * @throws IllegalStateException if {@code listen} or {@code target} was not set
+         * @throws IOException if the listen address cannot be bound
+         */
+        public Relay start() throws IOException {
+            if (listen == null || target == null) {
+                throw new IllegalStateException(listen == null ? "listen address not set" : "target not set");
+            }
+            Relay relay = new Relay(this);
+            relay.thread.start();
+            return relay;
+        }
+    }
+
+    private Relay(Builder b) throws IOException {
+        this.target = b.target;
+        this.backend = b.backend;
+        this.options = b.options;
+        this.maxConnections = b.maxConnections;
+        this.connectTimeoutNanos = Math.min(b.connectTimeout.toNanos(), Long.MAX_VALUE / 4);
+        this.onFinished = b.onFinished;
+        boolean unix = b.listen instanceof UnixDomainSocketAddress;
+        ServerSocketChannel s = unix ? ServerSocketChannel.open(StandardProtocolFamily.UNIX) : ServerSocketChannel.open();
+        Selector sel = null;
+        try {
+            if (!unix) {
+                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            }
+            s.bind(b.listen, BACKLOG);
+            s.configureBlocking(false);
+            sel = Selector.open();
+            this.serverKey = s.register(sel, SelectionKey.OP_ACCEPT);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            if (sel != null) {
+                sel.close();
+            }
+            throw e;
+        }
+        this.server = s;
+        this.selector = sel;
+        this.local = s.getLocalAddress();
+        this.thread = new Thread(this::run, "splice-proxy-relay");
+        thread.setDaemon(true);
+    }
+
+    /** The address the relay accepts on (with the real port if port 0 was asked for). */
+    public SocketAddress localAddress() {
         return local;
     }
 
-    /** Connections accepted and not yet finished. */
-    int activeConnections() {
-        return active.size();
+    /** Connections accepted and not yet finished (connecting or spliced). */
+    public int activeConnections() {
+        return active.get();
     }
 
-    /** Waits until the relay stops accepting: after {@link #close()}, or if accepting failed for good. */
-    void awaitClosed() throws InterruptedException {
-        acceptor.join();
+    /** Waits until the relay has stopped: after {@link #close()} or {@link #drain(Duration)} returned. */
+    public void awaitClosed() throws InterruptedException {
+        thread.join();
     }
 
     /**
-     * Stops accepting, closes every connection still open (each is logged), then logs the summary
-     * line. Calling it again has no effect.
+     * Stops accepting at once (new clients are refused by the kernel), lets the open connections
+     * finish on their own for up to {@code grace}, then unsplices and closes those still open;
+     * returns when every connection was reported. Calling it again, or after {@link #close()},
+     * only waits for the first call's end.
+     *
+     * @throws NullPointerException if {@code grace} is null
      */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+    public void drain(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        synchronized (lock) {
+            if (draining) {
+                waitFor(() -> stopped, Long.MAX_VALUE);
+                return;
+            }
+            draining = true;
         }
-        closeQuietly(server);
-        try {
-            acceptor.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // interrupting a connector closes the channel it is connecting (InterruptibleChannel)
-        connector.shutdownNow();
-        try {
-            connector.awaitTermination(CONNECT_TIMEOUT_MILLIS + 1_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Connection c : active.values()) {
+        execute(this::stopAccepting);
+        waitFor(() -> active.get() == 0, Math.min(grace.toNanos(), Long.MAX_VALUE / 4));
+        closing = true;
+        execute(this::closeConnecting);
+        for (Connection c : open) {
             SpliceHandle h = c.handle;
             if (h != null) {
-                h.close();
-                awaitLogged(c);
-            } else {
-                closeQuietly(c.client);
-                closeQuietly(c.upstream);
-                active.remove(c.id);
+                h.close();  // unsplices, delivers what was taken, closes both sockets
             }
         }
-        log.accept(timestamp() + " splice-proxy relay stopped: " + accepted.sum() + " connections ("
-                + connectFailures.sum() + " could not connect, " + failed.sum() + " ended with an error), "
-                + bytesUp.sum() + " bytes up, " + bytesDown.sum() + " bytes down, ran "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
-    }
-
-    private static void awaitLogged(Connection c) {
-        CompletableFuture<Void> f = c.logged;
-        if (f != null) {
+        // each close above returned after its splice completed; its report runs on the loop, so wait for it
+        waitFor(() -> active.get() == 0, TimeUnit.SECONDS.toNanos(5));
+        synchronized (lock) {
+            stopped = true;
+            lock.notifyAll();
+        }
+        selector.wakeup();
+        if (Thread.currentThread() != thread) {
             try {
-                f.get(5, TimeUnit.SECONDS);
+                thread.join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                // its line is missing from the log; the connection itself is closed
             }
         }
     }
 
-    private void acceptLoop() {
-        while (!closed.get()) {
+    /** {@link #drain(Duration) drain(Duration.ZERO)}: stops accepting and closes every connection now. */
+    @Override
+    public void close() {
+        drain(Duration.ZERO);
+    }
+
+    private void waitFor(java.util.function.BooleanSupplier condition, long nanos) {
+        long end = System.nanoTime() + nanos;
+        synchronized (lock) {
+            try {
+                for (long left = nanos; !condition.getAsBoolean() && left > 0; left = end - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    // ---- the relay thread ----
+
+    private void run() {
+        try {
+            while (!stopped) {
+                for (Runnable t; (t = tasks.poll()) != null; ) {
+                    t.run();
+                }
+                long now = System.nanoTime();
+                expireConnects(now);
+                long wake = Long.MAX_VALUE;
+                if (!connecting.isEmpty()) {
+                    wake = connecting.peekFirst().deadline;
+                }
+                if (paused && acceptRetryAt != 0) {
+                    wake = Math.min(wake, acceptRetryAt);
+                }
+                if (wake == Long.MAX_VALUE) {
+                    selector.select(this::onKey);
+                } else {
+                    selector.select(this::onKey, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - now + 999_999)));
+                }
+                if (paused && acceptRetryAt != 0 && System.nanoTime() - acceptRetryAt >= 0) {
+                    acceptRetryAt = 0;
+                    resumeAccepting();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "splice-proxy relay thread failed; the relay stops accepting", e);
+        } finally {
+            closeConnecting();
+            closeServer();
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // nothing is registered that matters any more
+            }
+        }
+    }
+
+    private void onKey(SelectionKey key) {
+        if (key == serverKey) {
+            acceptAll();
+        } else {
+            Connection c = (Connection) key.attachment();
+            if (key.isValid() && key.isConnectable()) {
+                finishConnect(c);
+            }
+        }
+    }
+
+    private void acceptAll() {
+        while (!draining && active.get() < maxConnections) {
             SocketChannel client;
             try {
                 client = server.accept();
-            } catch (ClosedChannelException e) {
-                break;  // close(): AsynchronousCloseException is one of these
             } catch (IOException e) {
-                // typically EMFILE: the client waits in the backlog; pausing keeps this from spinning
-                log.accept(timestamp() + " accept failed: " + e.getMessage());
-                sleep(100);
-                continue;
+                // typically EMFILE: the client waits in the backlog; a pause keeps this from spinning
+                LOG.log(Level.WARNING, "splice-proxy: accept failed: " + e.getMessage());
+                pauseAccepting();
+                acceptRetryAt = System.nanoTime() + ACCEPT_RETRY_NANOS;
+                return;
             }
-            accepted.increment();
-            Connection c = new Connection(++nextId, client);
-            active.put(c.id, c);
-            if (closed.get()) {
-                closeQuietly(client);
-                active.remove(c.id);
-                break;
+            if (client == null) {
+                return;
             }
-            connector.execute(new Connect(c));
+            active.incrementAndGet();
+            connect(new Connection(++nextId, client, remoteAddress(client)));
+        }
+        if (!draining) {
+            pauseAccepting();
+            // a connection may have finished between the count and the pause: look again
+            if (active.get() < maxConnections) {
+                resumeAccepting();
+            }
         }
     }
 
-    /** The connector task; a class so the rejection handler can reach the connection. */
-    private final class Connect implements Runnable {
-        final Connection connection;
-
-        Connect(Connection connection) {
-            this.connection = connection;
-        }
-
-        @Override
-        public void run() {
-            connect(connection);
+    private void pauseAccepting() {
+        if (!paused && serverKey.isValid()) {
+            paused = true;
+            serverKey.interestOps(0);
         }
     }
 
-    private RejectedExecutionHandler connectInCallerOrDrop() {
-        return (task, pool) -> {
-            Connection c = ((Connect) task).connection;
-            if (pool.isShutdown()) {
-                closeQuietly(c.client);
-                active.remove(c.id);
-            } else {
-                task.run();
+    /** On the relay thread, when a connection finished while accepting was paused. */
+    private void resumeAccepting() {
+        if (paused && !draining && serverKey.isValid() && acceptRetryAt == 0) {
+            paused = false;
+            serverKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+    }
+
+    private void stopAccepting() {
+        closeServer();
+    }
+
+    private void closeServer() {
+        serverKey.cancel();
+        try {
+            server.close();
+        } catch (IOException e) {
+            // not accepting is all that was wanted
+        }
+        if (local instanceof UnixDomainSocketAddress) {
+            try {
+                Files.deleteIfExists(((UnixDomainSocketAddress) local).getPath());
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "splice-proxy: could not delete " + local + ": " + e.getMessage());
             }
-        };
+        }
     }
 
     private void connect(Connection c) {
-        SocketChannel upstream = null;
         try {
-            // small request/response traffic must not wait for Nagle; the C reference relay does the same
-            c.client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            upstream = SocketChannel.open();
-            c.upstream = upstream;
-            upstream.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            upstream.socket().connect(config.connect(), CONNECT_TIMEOUT_MILLIS);
+            SocketAddress t = target.apply(c.clientAddress);
+            if (t == null) {
+                throw new IOException("the target chooser returned null");
+            }
+            if (t instanceof InetSocketAddress && ((InetSocketAddress) t).isUnresolved()) {
+                InetSocketAddress u = (InetSocketAddress) t;
+                t = new InetSocketAddress(u.getHostString(), u.getPort());
+                if (((InetSocketAddress) t).isUnresolved()) {
+                    throw new java.net.UnknownHostException("cannot resolve " + u.getHostString());
+                }
+            }
+            c.targetAddress = t;
+            boolean unix = t instanceof UnixDomainSocketAddress;
+            SocketChannel up = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            c.upstream = up;
+            up.configureBlocking(false);
+            if (!unix) {
+                // small request/response traffic must not wait for Nagle; the C reference relay does the same
+                up.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            if (!(c.clientAddress instanceof UnixDomainSocketAddress) && c.clientAddress != null) {
+                c.client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            // accepted channels are blocking: made non-blocking here, the splice has nothing to switch
+            // and nothing to restore at its end (two fcntl calls fewer per connection)
+            c.client.configureBlocking(false);
+            if (up.connect(t)) {
+                c.connected = true;
+                splice(c);
+                return;
+            }
+            c.key = up.register(selector, SelectionKey.OP_CONNECT, c);
+            c.deadline = System.nanoTime() + connectTimeoutNanos;
+            connecting.addLast(c);
         } catch (IOException | RuntimeException e) {
-            connectFailures.increment();
-            closeQuietly(c.client);
-            closeQuietly(upstream);
-            log.accept(timestamp() + " conn " + c.id + " " + remote(c) + " connect to "
-                    + format(config.connect()) + " failed: " + CommandLine.describe(e));
-            active.remove(c.id);
+            failed(c, e);
+        }
+    }
+
+    private void finishConnect(Connection c) {
+        try {
+            if (!c.upstream.finishConnect()) {
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            c.key.cancel();
+            connecting.remove(c);
+            failed(c, e);
             return;
         }
+        c.key.cancel();
+        connecting.remove(c);  // usually the head: connects finish roughly in the order they start
+        c.connected = true;
+        splice(c);
+    }
+
+    private void expireConnects(long now) {
+        for (Connection c; (c = connecting.peekFirst()) != null && now - c.deadline >= 0; ) {
+            connecting.pollFirst();
+            c.key.cancel();
+            failed(c, new SocketTimeoutException("connect timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
+        }
+    }
+
+    private void closeConnecting() {
+        for (Connection c; (c = connecting.pollFirst()) != null; ) {
+            c.key.cancel();
+            failed(c, new IOException("the relay closed before the target answered"));
+        }
+    }
+
+    private void splice(Connection c) {
         SpliceHandle h;
         try {
-            h = config.backend().bidirectional(c.client, upstream, config.options());
+            h = backend != null ? backend.bidirectional(c.client, c.upstream, options)
+                    : Splice.bidirectional(c.client, c.upstream, options);
         } catch (IOException | RuntimeException e) {
-            failed.increment();
-            closeQuietly(c.client);
-            closeQuietly(upstream);
-            log.accept(timestamp() + " conn " + c.id + " " + remote(c) + " splice failed: "
-                    + CommandLine.describe(e));
-            active.remove(c.id);
+            failed(c, e);
             return;
         }
         c.handle = h;
-        c.logged = h.completion().thenAccept(r -> finished(c, r));
-        if (closed.get()) {
-            h.close();  // the relay is closing (and may have given up waiting for this thread): end it now
+        open.add(c);
+        // a direction that ends other than by end of stream ends the connection (see the class comment)
+        h.ended(Direction.FORWARD).thenAccept(e -> {
+            if (e != SpliceEnd.EOF) {
+                h.unsplice();
+            }
+        });
+        h.ended(Direction.REVERSE).thenAccept(e -> {
+            if (e != SpliceEnd.EOF) {
+                h.unsplice();
+            }
+        });
+        h.completion().thenAccept(r -> finished(c, r));
+        // added to open before this check, so drain() closes it or this does (both is harmless)
+        if (closing) {
+            h.close();
         }
     }
 
-    /**
-     * Runs on an event-loop thread: keeps to closing two sockets and queueing one line. The
-     * connection leaves {@link #active} last, so {@link #close()} either waits for its line or
-     * finds it gone with its line already queued: the summary always comes after it.
-     */
+    private void failed(Connection c, Throwable e) {
+        closeQuietly(c.client);
+        closeQuietly(c.upstream);
+        IOException io = e instanceof IOException ? (IOException) e
+                : new IOException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        report(c, Optional.empty(), Optional.of(io));
+    }
+
+    /** On a library event loop: closes both sockets, then reports. */
     private void finished(Connection c, SpliceResult r) {
         closeQuietly(c.client);
         closeQuietly(c.upstream);
-        long up = r.bytes(Direction.FORWARD);
-        long down = r.bytes(Direction.REVERSE);
-        bytesUp.add(up);
-        bytesDown.add(down);
-        Optional<IOException> error = r.error(Direction.FORWARD).or(() -> r.error(Direction.REVERSE));
-        if (error.isPresent()) {
-            failed.increment();
-        }
-        log.accept(line(c.id, remote(c), c.handle.backend(), r,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.start)));
-        active.remove(c.id);
+        open.remove(c);
+        report(c, Optional.of(r), Optional.empty());
     }
 
-    /** The per-connection line; its format is documented in {@link CommandLine#USAGE}. */
-    static String line(long id, String client, String backend, SpliceResult r, long millis) {
-        StringBuilder sb = new StringBuilder(160).append(timestamp()).append(" conn ").append(id).append(' ')
-                .append(client).append(" backend=").append(backend)
-                .append(" up=").append(r.bytes(Direction.FORWARD)).append(' ').append(r.end(Direction.FORWARD))
-                .append(" down=").append(r.bytes(Direction.REVERSE)).append(' ').append(r.end(Direction.REVERSE))
-                .append(' ').append(millis).append("ms");
-        r.error(Direction.FORWARD).or(() -> r.error(Direction.REVERSE))
-                .ifPresent(e -> sb.append(" error: ").append(CommandLine.describe(e)));
-        return sb.toString();
+    private void report(Connection c, Optional<SpliceResult> r, Optional<IOException> failure) {
+        SpliceHandle h = c.handle;
+        String name = h != null ? h.backend() : backend != null ? backend.name() : Splice.backend();
+        try {
+            onFinished.accept(new Finished(c.id, c.clientAddress, c.targetAddress, name, c.connected, r, failure,
+                    Duration.ofNanos(System.nanoTime() - c.start)));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "splice-proxy: the onFinished callback failed", e);
+        }
+        // the count drops after the report, so drain() returns only after the last one
+        if (active.getAndDecrement() == maxConnections && !draining) {
+            execute(this::resumeAccepting);
+        }
+        if (draining) {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        }
     }
 
     private static SocketAddress remoteAddress(SocketChannel channel) {
@@ -316,21 +637,6 @@ final class Relay implements AutoCloseable {
         }
     }
 
-    private static String remote(Connection c) {
-        return c.remote instanceof InetSocketAddress ? format((InetSocketAddress) c.remote) : "?";
-    }
-
-    /** {@code host:port}, {@code [v6]:port} for IPv6 literals. */
-    static String format(InetSocketAddress a) {
-        String host = a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
-
-    /** The time at the start of each log line: ISO-8601 in UTC. */
-    static String timestamp() {
-        return Instant.now().toString();
-    }
-
     private static void closeQuietly(java.nio.channels.Channel c) {
         if (c != null) {
             try {
@@ -338,14 +644,6 @@ final class Relay implements AutoCloseable {
             } catch (IOException e) {
                 // closing is all that is left to do with it
             }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

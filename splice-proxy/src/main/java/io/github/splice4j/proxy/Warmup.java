@@ -5,7 +5,10 @@ import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceResult;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +29,12 @@ final class Warmup {
 
     /** Round trips after the bulk phase: enough for the small-message path to reach C2. */
     static final int TRIPS = 20_000;
+    /**
+     * Short connections through a loopback {@link Relay} last: accept, connect, splice start and
+     * end run once per connection, so they reach C2 only after thousands of connections; a relay
+     * that skips this spends most of its CPU for its first clients' connections in the JIT.
+     */
+    static final int CONNECTIONS = 10_000;
     private static final int TRIP_BYTES = 64;
     private static final int CHUNK = 256 << 10;
     private static final long TIMEOUT_SECONDS = 120;
@@ -74,6 +83,7 @@ final class Warmup {
                             + " bytes: " + r);
                 }
             }
+            connections(backend, io);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("warm-up interrupted", e);
@@ -82,8 +92,46 @@ final class Warmup {
         } finally {
             io.shutdownNow();
         }
-        return String.format("splice-proxy relay warmed up (backend %s): %s each way and %d round trips in %d ms",
-                backend.name(), (bytes >> 20) + " MiB", TRIPS, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return String.format("splice-proxy relay warmed up (backend %s): %s each way, %d round trips and %d "
+                + "connections in %d ms", backend.name(), (bytes >> 20) + " MiB", TRIPS, CONNECTIONS,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /** {@link #CONNECTIONS} connections, one 64-byte round trip each, through a relay to an echo target. */
+    private static void connections(SpliceBackend backend, ExecutorService io)
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        try (ServerSocketChannel echo = ServerSocketChannel.open().bind(loopback)) {
+            java.util.concurrent.atomic.AtomicInteger clean = new java.util.concurrent.atomic.AtomicInteger();
+            Future<?> echoes = io.submit(() -> {
+                ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
+                for (int i = 0; i < CONNECTIONS; i++) {
+                    try (SocketChannel s = echo.accept()) {
+                        receive(s, b);
+                        send(s, b);
+                    }
+                }
+                return null;
+            });
+            try (Relay relay = Relay.builder().listen(loopback).target(echo.getLocalAddress()).backend(backend)
+                    .onFinished(f -> {
+                        if (f.result().isPresent()) {
+                            clean.incrementAndGet();
+                        }
+                    }).start()) {
+                ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
+                for (int i = 0; i < CONNECTIONS; i++) {
+                    try (SocketChannel c = SocketChannel.open(relay.localAddress())) {
+                        send(c, b);
+                        receive(c, b);
+                    }
+                }
+                await(echoes);
+            }
+            if (clean.get() != CONNECTIONS) {
+                throw new IOException("warm-up: " + clean.get() + " of " + CONNECTIONS + " connections spliced");
+            }
+        }
     }
 
     private static void send(SocketChannel c, ByteBuffer b) throws IOException {

@@ -2,56 +2,53 @@ package io.github.splice4j.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.splice4j.Direction;
 import io.github.splice4j.Splice;
+import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceOptions;
-import io.github.splice4j.proxy.CommandLine.RelayConfig;
+import io.github.splice4j.SpliceResult;
 import io.github.splice4j.proxy.Demo.Received;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The relay on loopback: real sockets, real splices, the log lines a user reads. */
+/** The public relay on loopback: real sockets, real splices, what a client and a target see. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RelayTest {
 
-    /** The per-connection line of {@link CommandLine#USAGE}. */
-    static final Pattern LINE = Pattern.compile("(\\S+) conn (\\d+) (\\S+) backend=(\\S+) up=(\\d+) ([A-Z_]+) "
-            + "down=(\\d+) ([A-Z_]+) (\\d+)ms( error: .+)?");
-    static final Pattern STARTUP = Pattern.compile(
-            "splice-proxy relay listening on 127\\.0\\.0\\.1:(\\d+) -> 127\\.0\\.0\\.1:(\\d+) \\(backend nio\\)");
-
-    private final BlockingQueue<String> log = new LinkedBlockingQueue<>();
-    private final List<SocketChannel> opened = new ArrayList<>();
+    private final BlockingQueue<Relay.Finished> finished = new LinkedBlockingQueue<>();
+    private final List<java.nio.channels.Channel> opened = new ArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private ServerSocketChannel target;
     private Relay relay;
@@ -67,20 +64,20 @@ class RelayTest {
             relay.close();
         }
         pool.shutdownNow();
-        for (SocketChannel c : opened) {
+        for (java.nio.channels.Channel c : opened) {
             c.close();
         }
         target.close();
     }
 
-    private Relay start(SpliceOptions options) throws IOException {
-        return start(options, (InetSocketAddress) target.getLocalAddress());
+    private Relay.Builder builder(SpliceOptions options) throws IOException {
+        return Relay.builder().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .target(target.getLocalAddress()).backend(Splice.using("nio")).options(options)
+                .onFinished(finished::add);
     }
 
-    private Relay start(SpliceOptions options, InetSocketAddress connect) throws IOException {
-        RelayConfig config = new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                connect, Splice.using("nio"), options, 0);
-        relay = Relay.start(config, log::add);
+    private Relay start(SpliceOptions options) throws IOException {
+        relay = builder(options).start();
         return relay;
     }
 
@@ -93,168 +90,256 @@ class RelayTest {
         return new SocketChannel[] {client, server};
     }
 
-    private String nextLine() throws InterruptedException {
-        String line = log.poll(20, TimeUnit.SECONDS);
-        assertNotNull(line, "no log line within 20 s");
-        return line;
+    private Relay.Finished nextFinished() throws InterruptedException {
+        Relay.Finished f = finished.poll(20, TimeUnit.SECONDS);
+        assertNotNull(f, "no connection reported within 20 s");
+        return f;
     }
 
-    private Matcher connectionLine() throws InterruptedException {
-        String line = nextLine();
-        Matcher m = LINE.matcher(line);
-        assertTrue(m.matches(), line);
-        Instant.parse(m.group(1));  // the time is ISO-8601, or this throws
-        return m;
+    private static String ends(Relay.Finished f) {
+        SpliceResult r = f.result().orElseThrow();
+        return r.bytes(Direction.FORWARD) + " " + r.end(Direction.FORWARD) + " " + r.bytes(Direction.REVERSE) + " "
+                + r.end(Direction.REVERSE);
     }
 
     @Test
-    void start_logsStartupLine() throws Exception {
+    void relay_bothWays_deliversEveryByteAndReportsEof() throws Exception {
         start(SpliceOptions.defaults());
-        Matcher m = STARTUP.matcher(nextLine());
-        assertTrue(m.matches());
-        assertEquals(relay.localAddress().getPort(), Integer.parseInt(m.group(1)));
-        assertEquals(((InetSocketAddress) target.getLocalAddress()).getPort(), Integer.parseInt(m.group(2)));
+        SocketChannel[] c = connect();
+        long up = (4L << 20) + 3;
+        long down = (1L << 20) + 7;
+        Future<byte[][]> sentUp = pool.submit(() -> Demo.send(c[0], new long[] {up}, 10, true));
+        Future<Received> gotUp = pool.submit(() -> Demo.receive(c[1], -1));
+        Future<byte[][]> sentDown = pool.submit(() -> Demo.send(c[1], new long[] {down}, 20, true));
+        Received gotDown = Demo.receive(c[0], -1);
+        assertEquals(up, gotUp.get(60, TimeUnit.SECONDS).count);
+        assertArrayEquals(sentUp.get()[0], gotUp.get().digest);
+        assertEquals(down, gotDown.count);
+        assertArrayEquals(sentDown.get()[0], gotDown.digest);
+        Relay.Finished f = nextFinished();
+        assertEquals(up + " EOF " + down + " EOF", ends(f));
+        assertEquals(c[0].getLocalAddress(), f.client());
+        assertEquals(target.getLocalAddress(), f.target());
+        assertEquals("nio", f.backend());
     }
 
     @Test
-    void relay_concurrentConnections_deliverEveryByteBothWaysAndLogEach() throws Exception {
+    void relay_maxBytes_download_returnsPromptlyWithExactlyTheLimit() throws Exception {
+        // a curl of 20 MiB through --max-bytes 1M sat for 120 s before: the client must see the end
+        int limit = 1 << 20;
+        start(SpliceOptions.builder().maxBytes(limit).build());
+        SocketChannel[] c = connect();
+        c[0].write(ByteBuffer.wrap("GET /big\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        Future<byte[][]> sent = pool.submit(() -> Demo.send(c[1], new long[] {limit, 19L << 20}, 3, false));
+        Received got = Demo.receive(c[0], -1);  // to end of stream: returns only because the relay closed
+        assertEquals(limit, got.count);
+        Relay.Finished f = nextFinished();
+        assertEquals(SpliceEnd.MAX_BYTES, f.result().orElseThrow().end(Direction.REVERSE));
+        assertEquals(SpliceEnd.UNSPLICED, f.result().orElseThrow().end(Direction.FORWARD));
+        assertEquals(12, readOrReset(c[1]), "the target gets the request, then its connection is closed too");
+        sent.cancel(true);
+    }
+
+    @Test
+    void relay_maxBytesUpload_bytesAlreadySentDownAreDelivered() throws Exception {
+        start(SpliceOptions.builder().maxBytes(1000).build());
+        SocketChannel[] c = connect();
+        c[1].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertEquals(3, Demo.receive(c[0], 3).count);
+        Future<byte[][]> sent = pool.submit(() -> Demo.send(c[0], new long[] {1000, 4000}, 5, false));
+        Received got = Demo.receive(c[1], -1);
+        assertEquals(1000, got.count);
+        assertArrayEquals(sent.get(20, TimeUnit.SECONDS)[0], got.digest);
+        assertEquals("1000 MAX_BYTES 3 UNSPLICED", ends(nextFinished()));
+    }
+
+    @Test
+    void relay_tunnelIdle_oneSideTalkingKeepsTheConnectionUp() throws Exception {
+        // --idle 1s; only the client talks, every 0.3 s, for 3 s: before, the quiet direction ended alone
+        start(SpliceOptions.builder().tunnelIdleTimeout(Duration.ofSeconds(1)).build());
+        SocketChannel[] c = connect();
+        byte[] all = new byte[10];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+            c[0].write(ByteBuffer.wrap(new byte[] {(byte) i}));
+            Thread.sleep(300);
+        }
+        ByteBuffer got = ByteBuffer.allocate(all.length);
+        while (got.hasRemaining() && c[1].read(got) >= 0) {
+            // every byte sent over 3 s arrives
+        }
+        assertArrayEquals(all, got.array());
+        c[1].write(ByteBuffer.wrap(new byte[] {42}));  // and the quiet direction still carries a reply
+        assertEquals(1, Demo.receive(c[0], 1).count);
+        assertNull(finished.poll(0, TimeUnit.SECONDS));
+        Relay.Finished f = nextFinished();  // then silence both ways ends it
+        assertEquals("10 IDLE_TIMEOUT 1 IDLE_TIMEOUT", ends(f));
+        assertEquals(-1, readOrReset(c[0]));
+        assertEquals(-1, readOrReset(c[1]));
+    }
+
+    @Test
+    void relay_halfClose_keepsTheOtherDirectionRunning() throws Exception {
         start(SpliceOptions.defaults());
-        nextLine();
-        int connections = 3;
-        Set<String> expected = new HashSet<>();
-        List<Future<?>> checks = new ArrayList<>();
-        for (int i = 0; i < connections; i++) {
-            SocketChannel[] c = connect();
-            int seed = i;
-            long up = (4L << 20) + i;
-            long down = (1L << 20) + 7 * i;
-            expected.add(((InetSocketAddress) c[0].getLocalAddress()).getPort() + " " + up + " " + down);
-            Future<byte[][]> sentUp = pool.submit(() -> Demo.send(c[0], new long[] {up}, 10 + seed, true));
-            Future<Received> gotUp = pool.submit(() -> Demo.receive(c[1], -1));
-            Future<byte[][]> sentDown = pool.submit(() -> Demo.send(c[1], new long[] {down}, 20 + seed, true));
-            Future<Received> gotDown = pool.submit(() -> Demo.receive(c[0], -1));
-            checks.add(pool.submit(() -> {
-                Received u = gotUp.get();
-                Received d = gotDown.get();
-                assertEquals(up, u.count);
-                assertEquals(down, d.count);
-                assertArrayEquals(sentUp.get()[0], u.digest);
-                assertArrayEquals(sentDown.get()[0], d.digest);
-                return null;
-            }));
-        }
-        for (Future<?> f : checks) {
-            f.get(60, TimeUnit.SECONDS);
-        }
-        Set<String> logged = new HashSet<>();
-        for (int i = 0; i < connections; i++) {
-            Matcher m = connectionLine();
-            assertTrue(m.group(3).startsWith("127.0.0.1:"), m.group());
-            assertEquals("nio", m.group(4));
-            assertEquals("EOF", m.group(6));
-            assertEquals("EOF", m.group(8));
-            assertEquals(null, m.group(10));
-            logged.add(m.group(3).substring("127.0.0.1:".length()) + " " + m.group(5) + " " + m.group(7));
-        }
-        assertEquals(expected, logged);
+        SocketChannel[] c = connect();
+        c[0].write(ByteBuffer.wrap(new byte[] {7}));
+        c[0].shutdownOutput();
+        assertEquals(1, readOrReset(c[1]));  // the byte, then end of stream
+        c[1].write(ByteBuffer.wrap(new byte[] {8, 9}));  // the answer after the client's EOF still arrives
+        assertEquals(2, Demo.receive(c[0], 2).count);
+        c[1].shutdownOutput();
+        assertEquals("1 EOF 2 EOF", ends(nextFinished()));
     }
 
     @Test
-    void relay_targetRefuses_closesClientAndLogsFailure() throws Exception {
-        InetSocketAddress closed = (InetSocketAddress) target.getLocalAddress();
-        int port = closed.getPort();
+    void relay_targetRefuses_closesClientAndReportsFailure() throws Exception {
+        relay = builder(SpliceOptions.defaults()).start();
         target.close();  // nothing listens there now: connecting is refused
-        start(SpliceOptions.defaults(), closed);
-        nextLine();
         SocketChannel client = SocketChannel.open(relay.localAddress());
         opened.add(client);
         assertEquals(-1, readOrReset(client));
-        String line = nextLine();
-        assertTrue(Pattern.matches("\\S+ conn 1 127\\.0\\.0\\.1:\\d+ connect to 127\\.0\\.0\\.1:" + port
-                + " failed: Connection refused", line), line);
+        Relay.Finished f = nextFinished();
+        assertFalse(f.connected());
+        assertTrue(f.result().isEmpty());
+        assertTrue(f.failure().orElseThrow() instanceof ConnectException, f.toString());
     }
 
     @Test
-    void relay_idleOption_endsSilentConnection() throws Exception {
-        start(SpliceOptions.builder().idleTimeout(Duration.ofMillis(200)).build());
-        nextLine();
-        SocketChannel[] c = connect();
-        long t0 = System.nanoTime();
-        assertEquals(-1, readOrReset(c[0]));
-        assertEquals(-1, readOrReset(c[1]));
-        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(150));
-        Matcher m = connectionLine();
-        assertEquals("0 IDLE_TIMEOUT 0 IDLE_TIMEOUT", m.group(5) + " " + m.group(6) + " " + m.group(7) + " " + m.group(8));
+    void relay_targetSilent_closesClientAfterConnectTimeout() throws Exception {
+        // a listener whose accept queue is full: the kernel drops further SYNs, so connects hang
+        ServerSocketChannel full = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+        opened.add(full);
+        List<SocketChannel> fillers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            SocketChannel s = SocketChannel.open();
+            s.configureBlocking(false);
+            s.connect(full.getLocalAddress());
+            fillers.add(s);
+            opened.add(s);
+        }
+        relay = builder(SpliceOptions.defaults()).target(full.getLocalAddress())
+                .connectTimeout(Duration.ofMillis(300)).start();
+        SocketChannel client = SocketChannel.open(relay.localAddress());
+        opened.add(client);
+        assertEquals(-1, readOrReset(client));
+        Relay.Finished f = nextFinished();
+        assertTrue(f.failure().orElseThrow() instanceof SocketTimeoutException, f.toString());
+        assertFalse(f.connected());
     }
 
     @Test
-    void relay_maxBytesOption_deliversExactlyTheLimit() throws Exception {
-        start(SpliceOptions.builder().maxBytes(1000).build());
-        nextLine();
-        SocketChannel[] c = connect();
-        Future<byte[][]> sent = pool.submit(() -> Demo.send(c[0], new long[] {1000, 4000}, 5, false));
-        Received got = Demo.receive(c[1], 1000);
-        c[1].shutdownOutput();  // ends the other direction, so the connection finishes
-        assertEquals(-1, readOrReset(c[1]));
-        assertArrayEquals(sent.get(20, TimeUnit.SECONDS)[0], got.digest);
-        Matcher m = connectionLine();
-        assertEquals("1000 MAX_BYTES 0 EOF", m.group(5) + " " + m.group(6) + " " + m.group(7) + " " + m.group(8));
+    void relay_targetChosenPerClient_fromTheClientAddress() throws Exception {
+        List<SocketAddress> asked = new CopyOnWriteArrayList<>();
+        int port = ((InetSocketAddress) target.getLocalAddress()).getPort();
+        relay = builder(SpliceOptions.defaults()).target(client -> {
+            asked.add(client);
+            return InetSocketAddress.createUnresolved("localhost", port);  // resolved per connection
+        }).start();
+        SocketChannel[] a = connect();
+        SocketChannel[] b = connect();
+        assertEquals(List.of(a[0].getLocalAddress(), b[0].getLocalAddress()), asked);
+        a[0].write(ByteBuffer.wrap(new byte[] {1}));
+        assertEquals(1, Demo.receive(a[1], 1).count);
     }
 
     @Test
-    void close_endsOpenConnectionsThenLogsSummary() throws Exception {
+    void relay_maxConnections_acceptsTheNextOnlyWhenOneFinishes() throws Exception {
+        relay = builder(SpliceOptions.defaults()).maxConnections(1).start();
+        SocketChannel[] first = connect();
+        SocketChannel second = SocketChannel.open(relay.localAddress());  // waits in the backlog
+        opened.add(second);
+        second.write(ByteBuffer.wrap(new byte[] {2}));
+        target.configureBlocking(false);
+        Thread.sleep(300);
+        assertNull(target.accept(), "a second upstream connection while the first is open");
+        assertEquals(1, relay.activeConnections());
+        first[0].close();
+        first[1].close();
+        nextFinished();
+        target.configureBlocking(true);
+        SocketChannel server = target.accept();
+        opened.add(server);
+        assertEquals(1, Demo.receive(server, 1).count);
+    }
+
+    @Test
+    void drain_letsOpenConnectionsFinish_refusesNewOnes() throws Exception {
         start(SpliceOptions.defaults());
-        nextLine();
+        SocketChannel[] c = connect();
+        pool.submit(() -> {
+            for (;;) {
+                target.accept().close();  // the probes below that got through end at once
+            }
+        });
+        Future<?> draining = pool.submit(() -> relay.drain(Duration.ofSeconds(30)));
+        assertThrows(ConnectException.class, () -> {
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < end; ) {
+                SocketChannel.open(relay.localAddress()).close();  // accepted only until drain closed the listener
+                Thread.sleep(20);
+            }
+        });
+        c[0].write(ByteBuffer.wrap(new byte[] {5}));
+        assertEquals(1, Demo.receive(c[1], 1).count);  // the open connection still works
+        assertFalse(draining.isDone());
+        c[0].shutdownOutput();
+        c[1].shutdownOutput();
+        draining.get(20, TimeUnit.SECONDS);
+        assertEquals("1 EOF 0 EOF", ends(nextFinished()));
+    }
+
+    @Test
+    void drain_graceOver_unsplicesAndCloses() throws Exception {
+        start(SpliceOptions.defaults());
         SocketChannel[] c = connect();
         c[0].write(ByteBuffer.wrap(new byte[] {42}));
-        assertEquals(1, Demo.receive(c[1], 1).count);  // spliced: the byte went through
-        relay.close();
+        assertEquals(1, Demo.receive(c[1], 1).count);
+        relay.drain(Duration.ofMillis(200));
         assertEquals(-1, readOrReset(c[0]));
-        Matcher m = connectionLine();
-        assertEquals("1 UNSPLICED 0 UNSPLICED", m.group(5) + " " + m.group(6) + " " + m.group(7) + " " + m.group(8));
-        String summary = nextLine();
-        assertTrue(Pattern.matches("\\S+ splice-proxy relay stopped: 1 connections \\(0 could not connect, "
-                + "0 ended with an error\\), 1 bytes up, 0 bytes down, ran \\d+ ms", summary), summary);
+        assertEquals("1 UNSPLICED 0 UNSPLICED", ends(nextFinished()));
         assertEquals(0, relay.activeConnections());
-        assertThrows(ConnectException.class, () -> SocketChannel.open(relay.localAddress()).close());
+        relay.awaitClosed();
     }
 
-    /**
-     * The relay as a process: SIGTERM (what {@code kill} and {@link ProcessHandle#destroy()} send) stops
-     * it with exit code 0, after logging the connection and the summary.
-     */
     @Test
-    void main_sigterm_exitsZeroAfterSummary() throws Exception {
-        int port = ((InetSocketAddress) target.getLocalAddress()).getPort();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                SpliceProxy.class.getName(), "relay", "--listen", "127.0.0.1:0", "--connect", "127.0.0.1:" + port,
-                "--backend", "nio").redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String first = out.readLine();
-            Matcher m = STARTUP.matcher(String.valueOf(first));
-            assertTrue(m.matches(), first);
-            try (SocketChannel client = SocketChannel.open(new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1))));
-                    SocketChannel server = target.accept()) {
-                client.write(ByteBuffer.wrap("ping".getBytes(StandardCharsets.US_ASCII)));
-                assertEquals(4, Demo.receive(server, 4).count);
-            }
-            p.toHandle().destroy();  // SIGTERM; Process.destroy() would also close the streams we still read
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the relay did not stop within 30 s of SIGTERM");
-            assertEquals(0, p.exitValue());
-            List<String> rest = new ArrayList<>();
-            for (String line; (line = out.readLine()) != null; ) {
-                rest.add(line);
-            }
-            assertTrue(rest.stream().anyMatch(l -> LINE.matcher(l).matches() && l.contains(" up=4 ")), rest.toString());
-            assertTrue(rest.get(rest.size() - 1).contains("splice-proxy relay stopped: 1 connections"), rest.toString());
-        } finally {
-            p.destroyForcibly();
-        }
+    void relay_unixDomainBothSides(@TempDir Path dir) throws Exception {
+        Path listen = dir.resolve("relay.sock");
+        Path upstream = dir.resolve("target.sock");
+        ServerSocketChannel unixTarget = ServerSocketChannel.open(StandardProtocolFamily.UNIX)
+                .bind(UnixDomainSocketAddress.of(upstream));
+        opened.add(unixTarget);
+        relay = Relay.builder().listen(UnixDomainSocketAddress.of(listen)).target(UnixDomainSocketAddress.of(upstream))
+                .onFinished(finished::add).start();
+        SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(listen));
+        opened.add(client);
+        SocketChannel server = unixTarget.accept();
+        opened.add(server);
+        Future<byte[][]> sent = pool.submit(() -> Demo.send(client, new long[] {300_000}, 9, true));
+        Received got = Demo.receive(server, -1);
+        assertArrayEquals(sent.get()[0], got.digest);
+        server.shutdownOutput();
+        assertEquals("300000 EOF 0 EOF", ends(nextFinished()));
+        relay.close();
+        assertFalse(Files.exists(listen), "the listening socket's file is removed at close");
+    }
+
+    @Test
+    void builder_maxConnectionsZero_isRejected() {
+        assertThrows(IllegalArgumentException.class, () -> Relay.builder().maxConnections(0));
+    }
+
+    @Test
+    void builder_connectTimeoutZero_isRejected() {
+        assertThrows(IllegalArgumentException.class, () -> Relay.builder().connectTimeout(Duration.ZERO));
+    }
+
+    @Test
+    void builder_withoutTarget_isRejected() {
+        assertThrows(IllegalStateException.class,
+                () -> Relay.builder().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start());
     }
 
     /** Reads to end of stream (a reset counts as the end): -1 if no byte came before it, else the bytes read. */
-    private static int readOrReset(SocketChannel c) throws IOException {
+    static int readOrReset(SocketChannel c) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(64 << 10);
         int total = 0;
         try {

@@ -1,6 +1,5 @@
 package io.github.splice4j.proxy;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.splice4j.Splice;
@@ -23,8 +22,8 @@ class WarmupTest {
     @MethodSource("backends")
     void run_movesEveryByteAndHandsEverythingBack(String backend) throws Exception {
         String line = Warmup.run(Splice.using(backend), 8L << 20);
-        assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way and "
-                + Warmup.TRIPS + " round trips in "), line);
+        assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way, "
+                + Warmup.TRIPS + " round trips and " + Warmup.CONNECTIONS + " connections in "), line);
         long loops = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("splice4j-loop-")).count();
         assertTrue(loops <= Runtime.getRuntime().availableProcessors() || System.getProperty("splice4j.threads") != null,

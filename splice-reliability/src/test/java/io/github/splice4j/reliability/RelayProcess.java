@@ -44,8 +44,15 @@ final class RelayProcess implements AutoCloseable {
     static final Pattern LINE = Pattern.compile("(\\S+) conn (\\d+) (\\S+) backend=(\\S+) up=(\\d+) ([A-Z_]+) "
             + "down=(\\d+) ([A-Z_]+) (\\d+)ms(?: error: (.+))?");
     private static final Pattern STARTUP = Pattern.compile(
-            "splice-proxy relay listening on 127\\.0\\.0\\.1:(\\d+) -> \\S+ \\(backend (\\S+)\\)");
-    private static final Pattern SUMMARY = Pattern.compile("\\S+ splice-proxy relay stopped: (\\d+) connections "
+            "splice-proxy relay listening on 127\\.0\\.0\\.1:(\\d+) -> \\S+ \\(backend (\\S+)\\)(?: \\S+=\\S+)*");
+    /** Logged when SIGTERM starts the drain: {@code TIME splice-proxy relay draining: N open, up to MILLIS ms}. */
+    private static final Pattern DRAINING = Pattern.compile("\\S+ splice-proxy relay draining: \\d+ open, up to \\d+ ms");
+    /**
+     * A library or relay log record, which the relay writes as one line ({@code TIME LEVEL LOGGER: MESSAGE});
+     * they went to stderr before and, like stderr, are not part of the checks.
+     */
+    private static final Pattern LOG_RECORD = Pattern.compile("\\S+ (?:SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST) \\S+: .*");
+    private static final Pattern SUMMARY = Pattern.compile("\\S+ splice-proxy relay stopped: (\\d+) connections? "
             + "\\((\\d+) could not connect, (\\d+) ended with an error\\), (\\d+) bytes up, (\\d+) bytes down, ran \\d+ ms");
     /** A heap space in {@code jcmd GC.heap_info}: {@code garbage-first heap total 65536K, used 4880K}. */
     private static final Pattern HEAP_SPACE = Pattern.compile("^\\s*\\S.*?\\s+total (\\d+)K, used (\\d+)K");
@@ -183,7 +190,7 @@ final class RelayProcess implements AutoCloseable {
         if (m.matches()) {
             summary.complete(new Summary(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
                     Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5))));
-        } else {
+        } else if (!DRAINING.matcher(line).matches() && !LOG_RECORD.matcher(line).matches()) {
             unexpected.add(line);
         }
     }

@@ -5,6 +5,7 @@ import static io.github.splice4j.Direction.REVERSE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.splice4j.Direction;
@@ -175,5 +176,40 @@ abstract class HandleTests extends ConformanceBase {
         assertArrayEquals(new byte[] {9}, Bytes.readExactly(r3.server(), 1));
         h3.unsplice();
         assertEquals(SpliceEnd.UNSPLICED, result(h3).end(FORWARD));
+    }
+
+    @Test
+    void ended_oneDirectionAtMaxBytes_completesWhileTheOtherRuns() throws Exception {
+        // a relay closes the connection when one direction hits its limit: it must learn of it then
+        Relay r = net.relay();
+        SpliceHandle h = bi(r.a(), r.b(), options().maxBytes(1_000).build());
+        CompletableFuture<SpliceEnd> forward = h.ended(FORWARD);
+        Bytes.writeFully(r.client(), new byte[1_000]);
+        Bytes.readExactly(r.server(), 1_000);
+        assertEquals(SpliceEnd.MAX_BYTES, forward.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertFalse(h.completion().isDone());
+        assertFalse(h.ended(REVERSE).isDone());
+        Bytes.writeFully(r.server(), new byte[] {5});
+        assertArrayEquals(new byte[] {5}, Bytes.readExactly(r.client(), 1));
+        h.unsplice();
+        assertEquals(SpliceEnd.UNSPLICED, h.ended(REVERSE).get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals(SpliceEnd.MAX_BYTES, result(h).end(FORWARD));
+    }
+
+    @Test
+    void ended_afterTheEnd_isAlreadyDone() throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = uni(r.a(), r.b());
+        h.unsplice();
+        result(h);
+        assertEquals(SpliceEnd.UNSPLICED, h.ended(FORWARD).getNow(null));
+    }
+
+    @Test
+    void ended_reverseOfUnidirectional_isRejected() throws Exception {
+        Relay r = net.relay();
+        SpliceHandle h = uni(r.a(), r.b());
+        assertThrows(IllegalArgumentException.class, () -> h.ended(REVERSE));
+        h.unsplice();
     }
 }
