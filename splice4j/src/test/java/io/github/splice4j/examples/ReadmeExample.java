@@ -37,7 +37,7 @@ public final class ReadmeExample {
      *     once {@code server} is closed
      */
     static void relay(ServerSocketChannel server, InetSocketAddress target) throws IOException {
-        SpliceOptions options = SpliceOptions.builder().idleTimeout(Duration.ofMinutes(5)).build();
+        SpliceOptions options = SpliceOptions.builder().tunnelIdleTimeout(Duration.ofMinutes(5)).build();
         while (true) {
             SocketChannel client = server.accept();
             SocketChannel upstream;
