@@ -27,7 +27,8 @@ final class CommandLine {
             "Usage: java -jar splice-proxy.jar COMMAND [OPTIONS]",
             "",
             "  relay --listen ADDRESS --connect ADDRESS [--backend NAME] [--max-bytes N] [--idle DURATION]",
-            "        [--max-connections N] [--connect-timeout DURATION] [--drain DURATION] [--warmup N]",
+            "        [--max-connections N] [--connect-timeout DURATION] [--drain DURATION] [--stats DURATION]",
+            "        [--warmup N]",
             "      Accepts connections on --listen and splices each one to a new connection to --connect.",
             "      ADDRESS is HOST:PORT, [IPV6]:PORT or unix:PATH (a UNIX-domain socket). A --connect host",
             "      name is resolved again for each connection, so DNS changes are seen.",
@@ -43,6 +44,8 @@ final class CommandLine {
             "                           close the client if the target has not answered by then (default 5s)",
             "      --drain DURATION     on SIGINT or SIGTERM, stop accepting and let open connections finish",
             "                           for DURATION, then close them (default 10s)",
+            "      --stats DURATION     every DURATION, log one line of the library's state (Splice.stats():",
+            "                           splices running, started, finished, bytes, pipes; default 0: never)",
             "      --warmup N           before listening, splice N bytes each way, 20000 small round trips and",
             "                           10000 short connections through a relay on loopback, so the JIT has",
             "                           compiled the splice and connection paths before the first client",
@@ -78,7 +81,7 @@ final class CommandLine {
     private static final Pattern IPV4 = Pattern.compile("[0-9.]+");
     private static final String UNIX = "unix:";
     private static final Set<String> RELAY_FLAGS = Set.of("--listen", "--connect", "--backend", "--max-bytes", "--idle",
-            "--warmup", "--max-connections", "--connect-timeout", "--drain");
+            "--warmup", "--max-connections", "--connect-timeout", "--drain", "--stats");
     /** The default of --drain. */
     static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
     private static final Set<String> DEMO_FLAGS = Set.of("--bytes");
@@ -105,7 +108,7 @@ final class CommandLine {
      */
     record RelayConfig(SocketAddress listen, SocketAddress connect, SpliceBackend backend,
             SpliceOptions options, long warmupBytes, int maxConnections, Duration connectTimeout, Duration drain,
-            String text) implements Command {
+            Duration stats, String text) implements Command {
     }
 
     /** {@code demo}: {@code bytes} one way per backend, more than zero. */
@@ -187,6 +190,7 @@ final class CommandLine {
             }
         }
         Duration drain = flags.containsKey("--drain") ? duration("--drain", flags.get("--drain")) : DEFAULT_DRAIN;
+        Duration stats = flags.containsKey("--stats") ? duration("--stats", flags.get("--stats")) : Duration.ZERO;
         SpliceOptions built;
         try {
             built = options.build();
@@ -202,8 +206,11 @@ final class CommandLine {
         text.append(" max-connections=").append(maxConnections).append(" connect-timeout=")
                 .append(flags.getOrDefault("--connect-timeout", "5s")).append(" drain=")
                 .append(flags.getOrDefault("--drain", "10s"));
+        if (!stats.isZero()) {
+            text.append(" stats=").append(flags.get("--stats"));
+        }
         return new RelayConfig(listenAddress, connectAddress, backend(flags.get("--backend")), built, warmup,
-                maxConnections, connectTimeout, drain, text.toString().trim());
+                maxConnections, connectTimeout, drain, stats, text.toString().trim());
     }
 
     /**

@@ -95,6 +95,24 @@ final class RelayLog {
         return sb.toString();
     }
 
+    /**
+     * The {@code --stats} line: {@code TIME stats open=N backend=NAME running=N started=N
+     * finished=N bytes=N [RESOURCE=N ...]}, from {@link io.github.splice4j.Splice#stats()} for the
+     * relay's backend ({@code open} is the relay's own count of open connections).
+     */
+    static String stats(int open, String backend) {
+        StringBuilder b = new StringBuilder(timestamp()).append(" stats open=").append(open);
+        for (io.github.splice4j.SpliceStats s : io.github.splice4j.Splice.stats()) {
+            if (s.backend().equals(backend)) {
+                b.append(" backend=").append(s.backend()).append(" running=").append(s.running())
+                        .append(" started=").append(s.started()).append(" finished=").append(s.finished())
+                        .append(" bytes=").append(s.bytes());
+                new java.util.TreeMap<>(s.resources()).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+            }
+        }
+        return b.toString();
+    }
+
     /** The time at the start of each log line: ISO-8601 in UTC. */
     static String timestamp() {
         return Instant.now().toString();

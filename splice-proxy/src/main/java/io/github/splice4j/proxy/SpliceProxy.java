@@ -121,6 +121,21 @@ public final class SpliceProxy {
         for (String line; (line = EARLY_LINES.poll()) != null; ) {
             log.accept(line);
         }
+        if (!config.stats().isZero()) {
+            long every = config.stats().toMillis();
+            Thread t = new Thread(() -> {
+                try {
+                    while (true) {
+                        Thread.sleep(every);
+                        log.accept(RelayLog.stats(relay.activeConnections(), config.backend().name()));
+                    }
+                } catch (InterruptedException e) {
+                    // the JVM is going away
+                }
+            }, "splice-proxy-stats");
+            t.setDaemon(true);
+            t.start();
+        }
         AtomicBoolean exiting = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (exiting.compareAndSet(false, true)) {

@@ -74,4 +74,44 @@ class RelayCommandTest {
             pool.shutdownNow();
         }
     }
+
+    /** {@code --stats 100ms} logs the library's snapshot: after one connection, it was counted with its bytes. */
+    @Test
+    void relay_stats_logsTheLibrarysCounts() throws Exception {
+        try (ServerSocketChannel target = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            int port = ((InetSocketAddress) target.getLocalAddress()).getPort();
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                    SpliceProxy.class.getName(), "relay", "--listen", "127.0.0.1:0", "--connect", "127.0.0.1:" + port,
+                    "--backend", "nio", "--stats", "100ms").redirectErrorStream(true).start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String first = out.readLine();
+                assertTrue(String.valueOf(first).endsWith(" stats=100ms"), first);
+                int listen = Integer.parseInt(first.replaceAll(".* on 127\\.0\\.0\\.1:(\\d+) -> .*", "$1"));
+                try (SocketChannel client = SocketChannel.open(new InetSocketAddress("127.0.0.1", listen));
+                        SocketChannel server = target.accept()) {
+                    client.write(ByteBuffer.wrap(new byte[5000]));
+                    client.shutdownOutput();
+                    ByteBuffer in = ByteBuffer.allocate(5000);
+                    while (in.hasRemaining() && server.read(in) >= 0) {
+                        // until the 5000 bytes are in
+                    }
+                    server.shutdownOutput();
+                    assertEquals(-1, client.read(ByteBuffer.allocate(1)));
+                }
+                Pattern counted = Pattern.compile("\\S+ stats open=0 backend=nio running=0 started=1 finished=1 bytes=5000");
+                List<String> seen = new ArrayList<>();
+                for (String line; (line = out.readLine()) != null; ) {
+                    seen.add(line);
+                    if (counted.matcher(line).matches()) {
+                        return;
+                    }
+                    assertTrue(seen.size() < 500, () -> "no stats line counting the connection: " + seen);
+                }
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
 }
