@@ -75,4 +75,26 @@ grep "conn 1 " "$WORK/idle.log" | sed 's/^/  /'
 kill -TERM "$RELAY"; wait "$RELAY"; rc=$?
 [ $rc -eq 0 ] && grep -q "relay stopped: 1 connection " "$WORK/idle.log" && check ok "sigterm: exit 0 after the summary" \
   || check no "sigterm: exit 0 after the summary (rc $rc)"
+# 4. ssh through --idle 2s: the server prints every 0.5 s while the client types nothing for 3 s,
+#    then the client's command must still run (with per-direction idle its direction died at 2 s)
+if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null; then
+  SSHD=$(free_port); LISTEN=$(free_port)
+  mkdir -p /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey" && ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
+  cp "$WORK/id.pub" "$WORK/authorized"
+  printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nPermitRootLogin yes\nPasswordAuthentication no\nPidFile %s\nUsePAM no\n' \
+    "$SSHD" "$WORK/hostkey" "$WORK/authorized" "$WORK/sshd.pid" >"$WORK/sshd_config"
+  /usr/sbin/sshd -D -e -f "$WORK/sshd_config" 2>"$WORK/sshd.log" & PIDS+=($!)
+  sleep 1
+  start_relay "$WORK/ssh.log" --listen 127.0.0.1:$LISTEN --connect 127.0.0.1:$SSHD --idle 2s
+  out=$( (sleep 3.5; echo 'echo typed-after-pause'; sleep 1) | ssh -T -p "$LISTEN" -i "$WORK/id" \
+      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$(id -un)@127.0.0.1" \
+      'sh -c "i=0; while [ \$i -lt 10 ]; do echo tick; sleep 0.5; i=\$((i+1)); done & read line; eval \"\$line\"; wait"' 2>&1)
+  echo "  ssh printed $(grep -c tick <<<"$out") ticks, then: $(grep -v tick <<<"$out" | tr '\n' ' ')"
+  grep -q '^typed-after-pause$' <<<"$out" && check ok "ssh: a command typed after 3.5 s of output still runs through --idle 2s" \
+    || check no "ssh: a command typed after 3.5 s of output still runs through --idle 2s"
+  kill -TERM "$RELAY"; wait "$RELAY" 2>/dev/null
+else
+  echo "SKIP ssh: needs sshd and ssh (apt-get install openssh-server openssh-client)"
+fi
 exit $fail
