@@ -32,6 +32,8 @@ public final class BsdSpliceProvider extends SpliceProvider {
     private final int priority;
     private final Supplier<? extends BsdKernel> kernels;
     private volatile BsdKernel kernel;
+    /** Errors read from a drain for the reverse direction's splice (OpenBSD), shared by all transfers. */
+    private final HeldErrors held = new HeldErrors();
 
     /** Used by {@link java.util.ServiceLoader}: the backend on this machine's kernel. */
     public BsdSpliceProvider() {
@@ -76,6 +78,10 @@ public final class BsdSpliceProvider extends SpliceProvider {
         if (k == null) {
             throw new IOException("splice4j backend " + name + " was not probed successfully");
         }
-        return BsdTransfer.start(k, source, drain, options);
+        RefusedTransfer refused = RefusedTransfer.ifNotTcp(source, drain);
+        if (refused != null) {
+            return refused;  // never reaches setsockopt: the engine copies it with nio
+        }
+        return BsdTransfer.start(k, held, source, drain, options);
     }
 }

@@ -34,6 +34,7 @@ final class BsdTransfer extends KernelTransfer {
     static final long QUIET_POLL_NANOS = 1_000_000_000L;
 
     private final BsdKernel kernel;
+    private final HeldErrors held;
     private final BsdKernel.Flavor flavor;
     private final SocketChannel source;
     private final SocketChannel drain;
@@ -50,9 +51,10 @@ final class BsdTransfer extends KernelTransfer {
     private long polledCount;
     private long polledAt = System.nanoTime();
 
-    private BsdTransfer(BsdKernel kernel, SocketChannel source, SocketChannel drain, int sourceFd, int drainFd,
-            SpliceOptions options) {
+    private BsdTransfer(BsdKernel kernel, HeldErrors held, SocketChannel source, SocketChannel drain, int sourceFd,
+            int drainFd, SpliceOptions options) {
         this.kernel = kernel;
+        this.held = held;
         this.flavor = kernel.flavor();
         this.source = source;
         this.drain = drain;
@@ -65,10 +67,16 @@ final class BsdTransfer extends KernelTransfer {
         this.tunnel = !options.tunnelIdleTimeout().isZero();
     }
 
-    /** Splices {@code source} to {@code drain} in the kernel. */
-    static BsdTransfer start(BsdKernel kernel, SocketChannel source, SocketChannel drain, SpliceOptions options)
-            throws IOException {
-        BsdTransfer t = new BsdTransfer(kernel, source, drain, kernel.fd(source), kernel.fd(drain), options);
+    /**
+     * Splices {@code source} to {@code drain} in the kernel.
+     *
+     * @param held the errors that transfers on {@code kernel} read from a drain for the splice
+     *     whose source it is; one per kernel
+     */
+    static BsdTransfer start(BsdKernel kernel, HeldErrors held, SocketChannel source, SocketChannel drain,
+            SpliceOptions options) throws IOException {
+        BsdTransfer t = new BsdTransfer(kernel, held, source, drain, kernel.fd(source), kernel.fd(drain), options);
+        held.forget(t.sourceFd);  // a new splice: nothing read for an earlier one on this descriptor is its end
         // Long.MAX_VALUE / 4 ns (73 years) is the engine's cap too: no kernel arithmetic overflows
         long idle = t.kernelIdle ? Math.min(options.idleTimeout().toNanos(), Long.MAX_VALUE / 4) : 0;
         kernel.spliceOn(t.sourceFd, t.drainFd, t.max, idle);
@@ -84,7 +92,7 @@ final class BsdTransfer extends KernelTransfer {
     /** Called when the source turned readable, which it does only once the kernel let go of it. */
     @Override
     public SpliceEnd ended() throws IOException {
-        Errno error = kernel.soError(sourceFd);
+        Errno error = sourceError();
         long n = transferred();
         if (error != null) {
             if (isOwnEnd(error)) {
@@ -143,7 +151,7 @@ final class BsdTransfer extends KernelTransfer {
     public void stop() throws IOException {
         unspliceQuietly();
         // an end the kernel recorded meanwhile must not surface in the application's next read
-        Errno pending = kernel.soError(sourceFd);
+        Errno pending = sourceError();
         if (pending != null && !isOwnEnd(pending)) {
             throw failure("splice", pending);
         }
@@ -162,7 +170,14 @@ final class BsdTransfer extends KernelTransfer {
     /** Holds nothing of its own: both descriptors belong to the channels. */
     @Override
     public void release() {
+        held.forget(sourceFd);
         kernel.release(sourceFd);
+    }
+
+    /** The source's SO_ERROR: one the reverse direction read from it as its drain, else the kernel's. */
+    private Errno sourceError() throws IOException {
+        Errno error = held.take(sourceFd);
+        return error != null ? error : kernel.soError(sourceFd);
     }
 
     private void unspliceQuietly() throws IOException {
@@ -181,14 +196,26 @@ final class BsdTransfer extends KernelTransfer {
     }
 
     /**
-     * A drain whose write failed ends the splice; OpenBSD moves its error to the source, FreeBSD
-     * may leave it on the drain.
+     * A drain whose write failed ends the splice; OpenBSD moves its error to the source (EPIPE, or
+     * the drain's own), FreeBSD leaves ECONNRESET on the drain and none on the source. On OpenBSD a
+     * drain's EFBIG, ETIMEDOUT or ELOOP is the end of the reverse direction's own splice, which
+     * somove() skips on a drain too: it is kept for that direction, not taken as this one's failure.
      */
     private void checkDrain() throws IOException {
         Errno error = kernel.soError(drainFd);
-        if (error != null) {
-            throw failure("splice to the drain", error);
+        if (error == null) {
+            return;
         }
+        if (flavor == BsdKernel.Flavor.OPENBSD && isSpliceEnd(error)) {
+            held.hold(drainFd, error);
+            return;
+        }
+        throw failure("splice to the drain", error);
+    }
+
+    /** The codes an OpenBSD splice ends with on its own source: limit, idle timeout, loop. */
+    private static boolean isSpliceEnd(Errno error) {
+        return error == Errno.EFBIG || error == Errno.ETIMEDOUT || error == Errno.ELOOP;
     }
 
     private static ErrnoException failure(String what, Errno error) {
