@@ -79,8 +79,27 @@ final class BsdTransfer extends KernelTransfer {
         held.forget(t.sourceFd);  // a new splice: nothing read for an earlier one on this descriptor is its end
         // Long.MAX_VALUE / 4 ns (73 years) is the engine's cap too: no kernel arithmetic overflows
         long idle = t.kernelIdle ? Math.min(options.idleTimeout().toNanos(), Long.MAX_VALUE / 4) : 0;
-        kernel.spliceOn(t.sourceFd, t.drainFd, t.max, idle);
+        try {
+            kernel.spliceOn(t.sourceFd, t.drainFd, t.max, idle);
+        } catch (ErrnoException e) {
+            throw Errnos.is(e, Errno.ENOTCONN) ? t.whyNotConnected(e) : e;
+        }
         return t;
+    }
+
+    /**
+     * The splice call said ENOTCONN: both kernels do so for a socket whose connection was reset
+     * before it (OpenBSD sosplice(), FreeBSD so_splice()), though the JDK still calls it
+     * connected. The reset's own error, still pending in that socket's SO_ERROR, says more.
+     */
+    private ErrnoException whyNotConnected(ErrnoException notConnected) throws IOException {
+        Errno error = kernel.soError(sourceFd);
+        String which = "splice";
+        if (error == null) {
+            error = kernel.soError(drainFd);
+            which = "splice to the drain";
+        }
+        return error == null ? notConnected : failure(which, error);
     }
 
     @Override
