@@ -35,7 +35,8 @@ import jnr.constants.platform.Errno;
  * semantics, not that a real kernel behaves so: that takes {@code RealKernelConformanceTest} on
  * a BSD machine.
  *
- * <p>What it models, from CONTRACT sections 5 and 6 and the kernels' sources:
+ * <p>What it models, following the kernels' functions (docs/bsd.md, "How the simulated kernels
+ * follow the sources", has the table):
  * <ul>
  *   <li>A spliced socket is not readable: the engine is told "readable" (through
  *       {@link #reportsReadable}, since the JDK's selector sees the Linux socket) only once the
@@ -43,16 +44,17 @@ import jnr.constants.platform.Errno;
  *   <li>Bytes waiting when the splice starts move at once; at most {@code sp_max} bytes move;
  *       bytes after that stay in the source; end of stream ends the splice with no error once
  *       everything moved, and is not forwarded.
- *   <li>OpenBSD: the limit sets EFBIG; {@code sp_idle} restarts on every transfer and sets
- *       ETIMEDOUT; unsplicing a socket that is not spliced is EPROTO.
+ *   <li>OpenBSD: the limit sets EFBIG; {@code sp_idle} is re-armed by every {@code somove()} pass
+ *       and sets ETIMEDOUT; unsplicing a socket that is not spliced is EPROTO.
  *   <li>FreeBSD: the limit sets no error (the source turns readable only when bytes wait);
  *       {@code sp_idle} is one deadline from the splice call and sets no error; unsplicing a
  *       socket that is not spliced is ENOTCONN.
- *   <li>A failed read or write ends the splice with that error on the source, as CONTRACT section 5
- *       states for both kernels (FreeBSD's source code suggests it may not set one: see the
- *       backend's README); bytes being written to a failed drain are lost with it.
- *   <li>EBUSY for a socket already spliced (as source, or as drain of another splice); EINVAL for
- *       a negative limit; closing either socket dissolves the splice.
+ *   <li>The splice call's checks ({@link #refusal}): EPROTONOSUPPORT, ENOTCONN (also after a
+ *       reset), EINVAL, EBUSY; OpenBSD's ELOOP for a socket spliced to its own peer.
+ *   <li>A drain whose connection was reset ends the splice as soon as its state shows it, written
+ *       to or not ({@link #drainGone}); an OpenBSD source reset stops the splice with the bytes
+ *       still in the source; a failed write to a drain shut for output sets EPIPE on the source.
+ *       Closing either socket dissolves the splice.
  * </ul>
  *
  * <p>Where it cannot be the kernel: it reads a chunk from the source before writing it, so for a
