@@ -76,7 +76,9 @@ final class BsdTransfer extends KernelTransfer {
     static BsdTransfer start(BsdKernel kernel, HeldErrors held, SocketChannel source, SocketChannel drain,
             SpliceOptions options) throws IOException {
         BsdTransfer t = new BsdTransfer(kernel, held, source, drain, kernel.fd(source), kernel.fd(drain), options);
-        held.forget(t.sourceFd);  // a new splice: nothing read for an earlier one on this descriptor is its end
+        // a new splice: nothing read for an earlier one on these descriptors (or their sockets' predecessors) counts
+        held.forget(t.sourceFd);
+        held.forget(t.drainFd);
         // Long.MAX_VALUE / 4 ns (73 years) is the engine's cap too: no kernel arithmetic overflows
         long idle = t.kernelIdle ? Math.min(options.idleTimeout().toNanos(), Long.MAX_VALUE / 4) : 0;
         try {
@@ -117,7 +119,12 @@ final class BsdTransfer extends KernelTransfer {
             if (isOwnEnd(error)) {
                 return error == Errno.EFBIG ? SpliceEnd.MAX_BYTES : SpliceEnd.IDLE_TIMEOUT;
             }
+            held.failed(sourceFd, error);  // the reverse direction, whose drain this is, reads it no more
             throw failure("splice", error);
+        }
+        Errno failed = held.failure(sourceFd);
+        if (failed != null) {
+            throw failure("splice", failed);  // the reverse direction read it from this socket as its drain
         }
         if (max > 0 && n >= max) {
             return SpliceEnd.MAX_BYTES;  // FreeBSD sets no error at the limit
@@ -189,7 +196,7 @@ final class BsdTransfer extends KernelTransfer {
     /** Holds nothing of its own: both descriptors belong to the channels. */
     @Override
     public void release() {
-        held.forget(sourceFd);
+        held.forgetEnd(sourceFd);
         kernel.release(sourceFd);
     }
 
@@ -219,16 +226,20 @@ final class BsdTransfer extends KernelTransfer {
      * the drain's own), FreeBSD leaves ECONNRESET on the drain and none on the source. On OpenBSD a
      * drain's EFBIG, ETIMEDOUT or ELOOP is the end of the reverse direction's own splice, which
      * somove() skips on a drain too: it is kept for that direction, not taken as this one's failure.
+     * A failure either direction read from a socket fails the other direction on it too.
      */
     private void checkDrain() throws IOException {
         Errno error = kernel.soError(drainFd);
         if (error == null) {
-            return;
-        }
-        if (flavor == BsdKernel.Flavor.OPENBSD && isSpliceEnd(error)) {
+            error = held.failure(drainFd);  // the reverse direction read it from this socket as its source
+            if (error == null) {
+                return;
+            }
+        } else if (flavor == BsdKernel.Flavor.OPENBSD && isSpliceEnd(error)) {
             held.hold(drainFd, error);
             return;
         }
+        held.failed(drainFd, error);
         throw failure("splice to the drain", error);
     }
 

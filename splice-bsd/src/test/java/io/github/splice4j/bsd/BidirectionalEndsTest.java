@@ -2,6 +2,7 @@ package io.github.splice4j.bsd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.splice4j.SpliceEnd;
@@ -9,6 +10,7 @@ import io.github.splice4j.SpliceOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 class BidirectionalEndsTest {
 
     private static final SimulatedBsdKernel KERNEL = SimulatedOpenBsdProvider.KERNEL;
+    private static final SimulatedBsdKernel FREEBSD = SimulatedFreeBsdProvider.KERNEL;
 
     private final HeldErrors held = new HeldErrors();
     private final List<SocketChannel> opened = new ArrayList<>();
@@ -69,6 +72,28 @@ class BidirectionalEndsTest {
         assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, read(r.server, 5));
     }
 
+    /**
+     * FreeBSD: the client's reset fails the forward direction at its source, and silently
+     * dissolves the reverse one, whose drain it is; one SO_ERROR (ECONNRESET on a) tells both, and
+     * whichever direction reads it first must not leave the other without it.
+     */
+    @Test
+    void freeBsd_clientResets_bothDirectionsFail() throws Exception {
+        Relay r = new Relay(FREEBSD, SpliceOptions.defaults());
+        r.client.setOption(StandardSocketOptions.SO_LINGER, 0);
+        r.client.close();
+        assertTrue(r.forwardEnded.await(10, TimeUnit.SECONDS), "forward ended");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (FREEBSD.isSpliced(r.reverseSource)) {
+            assertTrue(System.nanoTime() < deadline, "reverse dissolved by its drain's reset");
+            Thread.sleep(10);
+        }
+        IOException forward = assertThrows(IOException.class, r.forward::ended);
+        assertTrue(forward.getMessage().contains("ECONNRESET"), forward.getMessage());
+        IOException reverse = assertThrows(IOException.class, r.reverse::polled);
+        assertTrue(reverse.getMessage().contains("ECONNRESET"), reverse.getMessage());
+    }
+
     /** client - a (spliced both ways with) b - server. */
     private final class Relay {
         final SocketChannel client;
@@ -78,7 +103,13 @@ class BidirectionalEndsTest {
         final CountDownLatch forwardEnded = new CountDownLatch(1);
         final CountDownLatch reverseEnded = new CountDownLatch(1);
 
+        final int reverseSource;
+
         Relay(SpliceOptions options) throws IOException {
+            this(KERNEL, options);
+        }
+
+        Relay(SimulatedBsdKernel kernel, SpliceOptions options) throws IOException {
             SocketChannel[] front = pair();
             SocketChannel[] back = pair();
             client = front[0];
@@ -87,9 +118,10 @@ class BidirectionalEndsTest {
             SocketChannel b = back[0];
             a.configureBlocking(false);
             b.configureBlocking(false);
-            forward = BsdTransfer.start(KERNEL, held, a, b, options);
+            forward = BsdTransfer.start(kernel, held, a, b, options);
             started.add(forward);
-            reverse = BsdTransfer.start(KERNEL, held, b, a, options);
+            reverse = BsdTransfer.start(kernel, held, b, a, options);
+            reverseSource = kernel.fd(b);
             started.add(reverse);
             assertTrue(forward.reportsReadable(forwardEnded::countDown));
             assertTrue(reverse.reportsReadable(reverseEnded::countDown));

@@ -375,6 +375,11 @@ final class SimulatedBsdKernel implements BsdKernel {
         }
     }
 
+    /** For tests: whether {@code source} is the source of a running splice. */
+    synchronized boolean isSpliced(int source) throws IOException {
+        return sock(source).out != null;
+    }
+
     @Override
     public synchronized long splicedBytes(int source) throws IOException {
         return sock(source).spliced;
