@@ -130,4 +130,7 @@ public abstract class SpliceConformanceTest {
             return SpliceConformanceTest.this.backend();
         }
     }
+
+    // the kernels' own regress cases (KernelRegressTests), kept on one line apart from the groups above
+    @Nested class KernelRegress extends KernelRegressTests { @Override protected SpliceBackend backend() { return SpliceConformanceTest.this.backend(); } }
 }
