@@ -136,6 +136,31 @@ class SimulatedKernelChecksTest {
                 () -> FREEBSD.unsplice(s.source)).errnoName(), "already dissolved");
     }
 
+    /** OpenBSD somove(): the source's so_error is checked first, so bytes waiting stay in the source. */
+    @Test
+    void openBsd_sourceResetWhileBytesWait_endsEconnresetBytesStayInSource() throws Exception {
+        SocketChannel[] a = pair();
+        SocketChannel[] b = pair();
+        a[1].configureBlocking(false);
+        b[0].configureBlocking(false);
+        int source = OPENBSD.fd(a[1]);
+        OPENBSD.spliceOn(source, OPENBSD.fd(b[0]), 0, 0);
+        CountDownLatch readable = new CountDownLatch(1);
+        assertTrue(OPENBSD.reportsReadable(source, readable::countDown));
+        a[0].configureBlocking(false);
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 300_000_000L) {  // until the drain (never read) and the source are full
+            if (a[0].write(ByteBuffer.wrap(new byte[64 * 1024])) > 0) {
+                quietSince = System.nanoTime();
+            }
+            Thread.sleep(5);
+        }
+        reset(a[0]);
+        assertTrue(readable.await(10, TimeUnit.SECONDS), "the reset ends the splice");
+        assertEquals(Errno.ECONNRESET, OPENBSD.soError(source));
+        assertTrue(a[1].read(ByteBuffer.allocate(1024)) > 0, "bytes still waiting in the source");
+    }
+
     /** Both kernels refuse a UNIX-domain socket (EPROTONOSUPPORT): the backend copies it with nio instead. */
     @ParameterizedTest
     @ValueSource(strings = {SimulatedOpenBsdProvider.NAME, SimulatedFreeBsdProvider.NAME})
