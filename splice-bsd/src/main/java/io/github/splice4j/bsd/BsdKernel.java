@@ -14,7 +14,7 @@ import jnr.constants.platform.Errno;
  */
 interface BsdKernel {
 
-    /** Which kernel's SO_SPLICE this is; they differ as CONTRACT section 6 lists. */
+    /** Which kernel's SO_SPLICE this is; they differ as docs/bsd.md lists. */
     enum Flavor {
         /** OpenBSD (since 4.9): the origin of SO_SPLICE. */
         OPENBSD("OpenBSD"),

@@ -3,6 +3,7 @@ package io.github.splice4j.bsd;
 import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.spi.SpliceProvider;
 import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
@@ -32,6 +33,8 @@ public final class BsdSpliceProvider extends SpliceProvider {
     private final int priority;
     private final Supplier<? extends BsdKernel> kernels;
     private volatile BsdKernel kernel;
+    /** Errors read from a drain for the reverse direction's splice (OpenBSD), shared by all transfers. */
+    private final HeldErrors held = new HeldErrors();
 
     /** Used by {@link java.util.ServiceLoader}: the backend on this machine's kernel. */
     public BsdSpliceProvider() {
@@ -76,6 +79,18 @@ public final class BsdSpliceProvider extends SpliceProvider {
         if (k == null) {
             throw new IOException("splice4j backend " + name + " was not probed successfully");
         }
-        return BsdTransfer.start(k, source, drain, options);
+        SocketChannel odd = !isTcp(source) ? source : !isTcp(drain) ? drain : null;
+        if (odd != null) {
+            // SO_SPLICE splices TCP sockets only: both kernels answer EPROTONOSUPPORT for any other,
+            // a JDK UNIX-domain channel included (OpenBSD sosplice(), FreeBSD so_splice()); never
+            // handed to the kernel, the direction is moved by the engine's copy path
+            throw new TransferUnsupportedException("SO_SPLICE splices TCP sockets only, not " + odd.getLocalAddress());
+        }
+        return BsdTransfer.start(k, held, source, drain, options);
+    }
+
+    /** A JDK {@code SocketChannel} on an internet address is TCP; on a path it is UNIX-domain. */
+    private static boolean isTcp(SocketChannel c) throws IOException {
+        return c.getLocalAddress() instanceof java.net.InetSocketAddress;
     }
 }

@@ -34,6 +34,7 @@ final class BsdTransfer extends KernelTransfer {
     static final long QUIET_POLL_NANOS = 1_000_000_000L;
 
     private final BsdKernel kernel;
+    private final HeldErrors held;
     private final BsdKernel.Flavor flavor;
     private final SocketChannel source;
     private final SocketChannel drain;
@@ -50,9 +51,10 @@ final class BsdTransfer extends KernelTransfer {
     private long polledCount;
     private long polledAt = System.nanoTime();
 
-    private BsdTransfer(BsdKernel kernel, SocketChannel source, SocketChannel drain, int sourceFd, int drainFd,
-            SpliceOptions options) {
+    private BsdTransfer(BsdKernel kernel, HeldErrors held, SocketChannel source, SocketChannel drain, int sourceFd,
+            int drainFd, SpliceOptions options) {
         this.kernel = kernel;
+        this.held = held;
         this.flavor = kernel.flavor();
         this.source = source;
         this.drain = drain;
@@ -65,14 +67,41 @@ final class BsdTransfer extends KernelTransfer {
         this.tunnel = !options.tunnelIdleTimeout().isZero();
     }
 
-    /** Splices {@code source} to {@code drain} in the kernel. */
-    static BsdTransfer start(BsdKernel kernel, SocketChannel source, SocketChannel drain, SpliceOptions options)
-            throws IOException {
-        BsdTransfer t = new BsdTransfer(kernel, source, drain, kernel.fd(source), kernel.fd(drain), options);
+    /**
+     * Splices {@code source} to {@code drain} in the kernel.
+     *
+     * @param held the errors that transfers on {@code kernel} read from a drain for the splice
+     *     whose source it is; one per kernel
+     */
+    static BsdTransfer start(BsdKernel kernel, HeldErrors held, SocketChannel source, SocketChannel drain,
+            SpliceOptions options) throws IOException {
+        BsdTransfer t = new BsdTransfer(kernel, held, source, drain, kernel.fd(source), kernel.fd(drain), options);
+        // a new splice: nothing read for an earlier one on these descriptors (or their sockets' predecessors) counts
+        held.forget(t.sourceFd);
+        held.forget(t.drainFd);
         // Long.MAX_VALUE / 4 ns (73 years) is the engine's cap too: no kernel arithmetic overflows
         long idle = t.kernelIdle ? Math.min(options.idleTimeout().toNanos(), Long.MAX_VALUE / 4) : 0;
-        kernel.spliceOn(t.sourceFd, t.drainFd, t.max, idle);
+        try {
+            kernel.spliceOn(t.sourceFd, t.drainFd, t.max, idle);
+        } catch (ErrnoException e) {
+            throw Errnos.is(e, Errno.ENOTCONN) ? t.whyNotConnected(e) : e;
+        }
         return t;
+    }
+
+    /**
+     * The splice call said ENOTCONN: both kernels do so for a socket whose connection was reset
+     * before it (OpenBSD sosplice(), FreeBSD so_splice()), though the JDK still calls it
+     * connected. The reset's own error, still pending in that socket's SO_ERROR, says more.
+     */
+    private ErrnoException whyNotConnected(ErrnoException notConnected) throws IOException {
+        Errno error = kernel.soError(sourceFd);
+        String which = "splice";
+        if (error == null) {
+            error = kernel.soError(drainFd);
+            which = "splice to the drain";
+        }
+        return error == null ? notConnected : failure(which, error);
     }
 
     @Override
@@ -84,13 +113,18 @@ final class BsdTransfer extends KernelTransfer {
     /** Called when the source turned readable, which it does only once the kernel let go of it. */
     @Override
     public SpliceEnd ended() throws IOException {
-        Errno error = kernel.soError(sourceFd);
+        Errno error = sourceError();
         long n = transferred();
         if (error != null) {
             if (isOwnEnd(error)) {
                 return error == Errno.EFBIG ? SpliceEnd.MAX_BYTES : SpliceEnd.IDLE_TIMEOUT;
             }
+            held.failed(sourceFd, error);  // the reverse direction, whose drain this is, reads it no more
             throw failure("splice", error);
+        }
+        Errno failed = held.failure(sourceFd);
+        if (failed != null) {
+            throw failure("splice", failed);  // the reverse direction read it from this socket as its drain
         }
         if (max > 0 && n >= max) {
             return SpliceEnd.MAX_BYTES;  // FreeBSD sets no error at the limit
@@ -143,7 +177,7 @@ final class BsdTransfer extends KernelTransfer {
     public void stop() throws IOException {
         unspliceQuietly();
         // an end the kernel recorded meanwhile must not surface in the application's next read
-        Errno pending = kernel.soError(sourceFd);
+        Errno pending = sourceError();
         if (pending != null && !isOwnEnd(pending)) {
             throw failure("splice", pending);
         }
@@ -162,7 +196,14 @@ final class BsdTransfer extends KernelTransfer {
     /** Holds nothing of its own: both descriptors belong to the channels. */
     @Override
     public void release() {
+        held.forgetEnd(sourceFd);
         kernel.release(sourceFd);
+    }
+
+    /** The source's SO_ERROR: one the reverse direction read from it as its drain, else the kernel's. */
+    private Errno sourceError() throws IOException {
+        Errno error = held.take(sourceFd);
+        return error != null ? error : kernel.soError(sourceFd);
     }
 
     private void unspliceQuietly() throws IOException {
@@ -181,14 +222,30 @@ final class BsdTransfer extends KernelTransfer {
     }
 
     /**
-     * A drain whose write failed ends the splice; OpenBSD moves its error to the source, FreeBSD
-     * may leave it on the drain.
+     * A drain whose write failed ends the splice; OpenBSD moves its error to the source (EPIPE, or
+     * the drain's own), FreeBSD leaves ECONNRESET on the drain and none on the source. On OpenBSD a
+     * drain's EFBIG, ETIMEDOUT or ELOOP is the end of the reverse direction's own splice, which
+     * somove() skips on a drain too: it is kept for that direction, not taken as this one's failure.
+     * A failure either direction read from a socket fails the other direction on it too.
      */
     private void checkDrain() throws IOException {
         Errno error = kernel.soError(drainFd);
-        if (error != null) {
-            throw failure("splice to the drain", error);
+        if (error == null) {
+            error = held.failure(drainFd);  // the reverse direction read it from this socket as its source
+            if (error == null) {
+                return;
+            }
+        } else if (flavor == BsdKernel.Flavor.OPENBSD && isSpliceEnd(error)) {
+            held.hold(drainFd, error);
+            return;
         }
+        held.failed(drainFd, error);
+        throw failure("splice to the drain", error);
+    }
+
+    /** The codes an OpenBSD splice ends with on its own source: limit, idle timeout, loop. */
+    private static boolean isSpliceEnd(Errno error) {
+        return error == Errno.EFBIG || error == Errno.ETIMEDOUT || error == Errno.ELOOP;
     }
 
     private static ErrnoException failure(String what, Errno error) {

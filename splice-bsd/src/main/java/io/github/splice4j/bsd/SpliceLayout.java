@@ -4,7 +4,7 @@ import jnr.ffi.Platform;
 
 /**
  * Where the fields of {@code struct splice { int sp_fd; off_t sp_max; struct timeval sp_idle; }}
- * lie on each ABI the backend supports (CONTRACT section 5). {@code sp_fd} is always at 0 and 4
+ * lie on each ABI the backend supports (docs/bsd.md). {@code sp_fd} is always at 0 and 4
  * bytes; {@code off_t} is always 8 bytes; what moves is the alignment of 8-byte fields and the
  * width of {@code time_t} and {@code suseconds_t}.
  */

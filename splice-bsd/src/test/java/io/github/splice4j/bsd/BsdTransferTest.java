@@ -30,6 +30,7 @@ class BsdTransferTest {
     private static final SpliceOptions LIMIT = SpliceOptions.builder().maxBytes(100).build();
     private static final SpliceOptions IDLE = SpliceOptions.builder().idleTimeout(Duration.ofMillis(1500)).build();
 
+    private final HeldErrors held = new HeldErrors();
     private final SocketChannel source = open();
     private final SocketChannel drain = open();
 
@@ -42,7 +43,7 @@ class BsdTransferTest {
     @Test
     void start_openBsdIdle_goesToTheKernel() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.OPENBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, IDLE);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, IDLE);
         assertEquals(List.of("splice 3 -> 4 max 0 idle 1500000000"), k.calls);
         assertTrue(t.kernelIdle());
     }
@@ -50,7 +51,7 @@ class BsdTransferTest {
     @Test
     void start_freeBsdIdle_staysWithTheEngine() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.builder().maxBytes(7).idleTimeout(Duration.ofSeconds(1)).build());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.builder().maxBytes(7).idleTimeout(Duration.ofSeconds(1)).build());
         assertEquals(List.of("splice 3 -> 4 max 7 idle 0"), k.calls);
         assertFalse(t.kernelIdle());
     }
@@ -92,7 +93,7 @@ class BsdTransferTest {
     @Test
     void ended_drainError_failsNamingIt() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.defaults());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.defaults());
         k.drainErrors.add(Errno.EPIPE);
         IOException e = assertThrows(IOException.class, t::ended);
         assertTrue(e.getMessage().contains("EPIPE"), e.getMessage());
@@ -101,7 +102,7 @@ class BsdTransferTest {
     @Test
     void stop_notSplicedOnOpenBsd_hasNoEffect() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.OPENBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.defaults());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.defaults());
         k.unspliceFailure = Errno.EPROTO;
         t.stop();
         assertEquals("unsplice 3", k.calls.get(1));
@@ -110,7 +111,7 @@ class BsdTransferTest {
     @Test
     void stop_notSplicedOnFreeBsd_hasNoEffect() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.defaults());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.defaults());
         k.unspliceFailure = Errno.ENOTCONN;
         t.stop();
         assertEquals("unsplice 3", k.calls.get(1));
@@ -119,7 +120,7 @@ class BsdTransferTest {
     @Test
     void stop_otherErrno_fails() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.OPENBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.defaults());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.defaults());
         k.unspliceFailure = Errno.EBADF;
         IOException e = assertThrows(IOException.class, t::stop);
         assertTrue(e.getMessage().contains("EBADF"), e.getMessage());
@@ -128,7 +129,7 @@ class BsdTransferTest {
     @Test
     void stop_pendingOwnEnd_isClearedQuietly() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.OPENBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, LIMIT);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, LIMIT);
         k.sourceErrors.add(Errno.EFBIG);
         t.stop();
         assertTrue(k.sourceErrors.isEmpty(), "EFBIG read, so the application's next read does not see it");
@@ -137,7 +138,7 @@ class BsdTransferTest {
     @Test
     void stop_pendingError_fails() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.OPENBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, LIMIT);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, LIMIT);
         k.sourceErrors.add(Errno.ECONNRESET);
         IOException e = assertThrows(IOException.class, t::stop);
         assertTrue(e.getMessage().contains("ECONNRESET"), e.getMessage());
@@ -151,7 +152,7 @@ class BsdTransferTest {
     @Test
     void stop_closedSource_stillUnsplicesItsPinnedDescriptor() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.OPENBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.defaults());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.defaults());
         source.close();
         t.stop();
         assertEquals(2, k.calls.size(), "the splice call and the unsplice: " + k.calls);
@@ -161,7 +162,7 @@ class BsdTransferTest {
     @Test
     void polled_atTheLimit_isMaxBytesAndUnsplices() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, LIMIT);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, LIMIT);
         k.count = 100;
         t.transferred();
         k.unspliceFailure = Errno.ENOTCONN;  // the kernel let go already
@@ -172,7 +173,7 @@ class BsdTransferTest {
     @Test
     void polled_belowTheLimit_isNull() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, LIMIT);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, LIMIT);
         k.count = 99;
         t.transferred();
         assertNull(t.polled());
@@ -181,7 +182,7 @@ class BsdTransferTest {
     @Test
     void polled_drainError_fails() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, SpliceOptions.defaults());
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, SpliceOptions.defaults());
         k.drainErrors.add(Errno.ECONNRESET);
         IOException e = assertThrows(IOException.class, t::polled);
         assertTrue(e.getMessage().contains("ECONNRESET"), e.getMessage());
@@ -189,13 +190,13 @@ class BsdTransferTest {
 
     @Test
     void pollNanos_openBsd_isNever() throws IOException {
-        BsdTransfer t = BsdTransfer.start(new ScriptedKernel(BsdKernel.Flavor.OPENBSD), source, drain, LIMIT);
+        BsdTransfer t = BsdTransfer.start(new ScriptedKernel(BsdKernel.Flavor.OPENBSD), held, source, drain, LIMIT);
         assertEquals(0, t.pollNanos());
     }
 
     @Test
     void pollNanos_freeBsdWithoutLimit_backsOffToTheQuietInterval() throws IOException {
-        BsdTransfer t = BsdTransfer.start(new ScriptedKernel(BsdKernel.Flavor.FREEBSD), source, drain,
+        BsdTransfer t = BsdTransfer.start(new ScriptedKernel(BsdKernel.Flavor.FREEBSD), held, source, drain,
                 SpliceOptions.defaults());
         long last = 0;
         for (int i = 0; i < 20; i++) {
@@ -207,7 +208,7 @@ class BsdTransferTest {
     @Test
     void pollNanos_freeBsdWithLimit_staysWithinTheLimitInterval() throws IOException {
         ScriptedKernel k = new ScriptedKernel(BsdKernel.Flavor.FREEBSD);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, LIMIT);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, LIMIT);
         for (int i = 0; i < 20; i++) {
             k.count = i;  // bytes trickling in, then not
             t.transferred();
@@ -219,7 +220,7 @@ class BsdTransferTest {
     private SpliceEnd ended(BsdKernel.Flavor flavor, SpliceOptions options, Errno error, long count)
             throws IOException {
         ScriptedKernel k = new ScriptedKernel(flavor);
-        BsdTransfer t = BsdTransfer.start(k, source, drain, options);
+        BsdTransfer t = BsdTransfer.start(k, held, source, drain, options);
         if (error != null) {
             k.sourceErrors.add(error);
         }

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Where OpenBSD and FreeBSD differ and the backend hides it (CONTRACT section 6), through the
+ * Where OpenBSD and FreeBSD differ and the backend hides it (docs/bsd.md), through the
  * whole library on the SIMULATED kernels: FreeBSD's silent end at the limit, its idle timeout kept
  * by the engine, readiness held back while spliced, bytes not taken staying in the source.
  */
@@ -97,7 +97,7 @@ class SimulatedBsdBehaviourTest {
         assertEquals(SpliceEnd.IDLE_TIMEOUT, r.end(Direction.FORWARD));
         assertEquals(1, r.bytes(Direction.FORWARD));
         assertTrue(after >= idle, "ended " + after / 1_000_000 + " ms after the last byte");
-        // CONTRACT 3.4 allows 100 ms; the rest is slack for a busy test machine
+        // docs/spec.md, "Idle timeouts", allows 100 ms; the rest is slack for a busy test machine
         assertTrue(after < idle + 500_000_000L, "ended " + after / 1_000_000 + " ms after the last byte");
     }
 

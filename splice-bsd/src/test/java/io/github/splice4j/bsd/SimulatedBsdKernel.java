@@ -35,7 +35,8 @@ import jnr.constants.platform.Errno;
  * semantics, not that a real kernel behaves so: that takes {@code RealKernelConformanceTest} on
  * a BSD machine.
  *
- * <p>What it models, from CONTRACT sections 5 and 6 and the kernels' sources:
+ * <p>What it models, following the kernels' functions (docs/bsd.md, "How the simulated kernels
+ * follow the sources", has the table):
  * <ul>
  *   <li>A spliced socket is not readable: the engine is told "readable" (through
  *       {@link #reportsReadable}, since the JDK's selector sees the Linux socket) only once the
@@ -43,16 +44,17 @@ import jnr.constants.platform.Errno;
  *   <li>Bytes waiting when the splice starts move at once; at most {@code sp_max} bytes move;
  *       bytes after that stay in the source; end of stream ends the splice with no error once
  *       everything moved, and is not forwarded.
- *   <li>OpenBSD: the limit sets EFBIG; {@code sp_idle} restarts on every transfer and sets
- *       ETIMEDOUT; unsplicing a socket that is not spliced is EPROTO.
+ *   <li>OpenBSD: the limit sets EFBIG; {@code sp_idle} is re-armed by every {@code somove()} pass
+ *       and sets ETIMEDOUT; unsplicing a socket that is not spliced is EPROTO.
  *   <li>FreeBSD: the limit sets no error (the source turns readable only when bytes wait);
  *       {@code sp_idle} is one deadline from the splice call and sets no error; unsplicing a
  *       socket that is not spliced is ENOTCONN.
- *   <li>A failed read or write ends the splice with that error on the source, as CONTRACT section 5
- *       states for both kernels (FreeBSD's source code suggests it may not set one: see the
- *       backend's README); bytes being written to a failed drain are lost with it.
- *   <li>EBUSY for a socket already spliced (as source, or as drain of another splice); EINVAL for
- *       a negative limit; closing either socket dissolves the splice.
+ *   <li>The splice call's checks ({@link #refusal}): EPROTONOSUPPORT, ENOTCONN (also after a
+ *       reset), EINVAL, EBUSY; OpenBSD's ELOOP for a socket spliced to its own peer.
+ *   <li>A drain whose connection was reset ends the splice as soon as its state shows it, written
+ *       to or not ({@link #drainGone}); an OpenBSD source reset stops the splice with the bytes
+ *       still in the source; a failed write to a drain shut for output sets EPIPE on the source.
+ *       Closing either socket dissolves the splice.
  * </ul>
  *
  * <p>Where it cannot be the kernel: it reads a chunk from the source before writing it, so for a
@@ -159,6 +161,8 @@ final class SimulatedBsdKernel implements BsdKernel {
         long lastProgress;
         Runnable readable;
         boolean readableNow;
+        /** OpenBSD: the drain is the source's own peer, so moved bytes come straight back. */
+        boolean loop;
 
         Splice(Sock source, Sock drain, long max, long idleNanos) {
             this.source = source;
@@ -222,16 +226,13 @@ final class SimulatedBsdKernel implements BsdKernel {
             void start() {
                 Sock s = byFd.get(source);
                 Sock d = byFd.get(drain);
-                if (s == null || d == null || !s.channel.isOpen() || !d.channel.isOpen()) {
-                    answer(this, Errno.EBADF);
-                } else if (max < 0) {
-                    answer(this, Errno.EINVAL);
-                } else if (!s.channel.isConnected() || !d.channel.isConnected()) {
-                    answer(this, Errno.ENOTCONN);
-                } else if (s.out != null || d.in != null) {
-                    answer(this, Errno.EBUSY);
+                Errno refused = s == null || d == null || !s.channel.isOpen() || !d.channel.isOpen()
+                        ? Errno.EBADF : refusal(s, d, max);
+                if (refused != null) {
+                    answer(this, refused);
                 } else {
                     Splice sp = new Splice(s, d, max, idleNanos);
+                    sp.loop = flavor == Flavor.OPENBSD && isPeerOf(d, s);
                     s.watched = null;
                     s.out = sp;
                     d.in = sp;
@@ -248,6 +249,69 @@ final class SimulatedBsdKernel implements BsdKernel {
                 }
             }
         });
+    }
+
+    /**
+     * The checks of the splice call, in the kernels' order; null if it may go ahead. OpenBSD
+     * {@code sosplice()} and FreeBSD {@code so_splice()}: TCP only (EPROTONOSUPPORT, a UNIX-domain
+     * socket included), a source that is not connected (ENOTCONN, also after a reset, which the
+     * JDK's {@code isConnected()} does not show), a negative limit (EINVAL), a source already
+     * spliced or a drain already a drain (EBUSY), a drain that is not connected (ENOTCONN).
+     * A listening socket (OpenBSD EOPNOTSUPP, FreeBSD EINVAL) never gets here: the backend splices
+     * {@code SocketChannel}s only.
+     */
+    private Errno refusal(Sock s, Sock d, long max) {
+        if (!isTcp(s) || !isTcp(d)) {
+            return Errno.EPROTONOSUPPORT;
+        }
+        if (!s.channel.isConnected() || resetHoldsError(s)) {
+            return Errno.ENOTCONN;
+        }
+        if (max < 0) {
+            return Errno.EINVAL;
+        }
+        if (flavor == Flavor.FREEBSD) {
+            s.spliced = 0;  // FreeBSD so_splice(): the count is zeroed before the EBUSY check
+        }
+        if (s.out != null || d.in != null) {
+            return Errno.EBUSY;
+        }
+        if (!d.channel.isConnected() || resetHoldsError(d)) {
+            return Errno.ENOTCONN;
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code s} was reset; if so, its so_error is ECONNRESET (the kernel set it when the
+     * reset arrived, tcp_drop(), and it stays until read) and it is no longer SS_ISCONNECTED.
+     */
+    private static boolean resetHoldsError(Sock s) {
+        if (!LinuxTcpState.isReset(s.channel)) {
+            return false;
+        }
+        if (s.error == null) {
+            s.error = Errno.ECONNRESET;
+        }
+        return true;
+    }
+
+    private static boolean isTcp(Sock s) {
+        try {
+            return s.channel.getLocalAddress() instanceof java.net.InetSocketAddress;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code d} is the other end of {@code s}'s own connection: spliced, bytes would go round. */
+    private static boolean isPeerOf(Sock d, Sock s) {
+        try {
+            return d.channel.getRemoteAddress().equals(s.channel.getLocalAddress())
+                    && d.channel.getLocalAddress().equals(s.channel.getRemoteAddress());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override
@@ -309,6 +373,11 @@ final class SimulatedBsdKernel implements BsdKernel {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "simulated kernel: release failed", e);
         }
+    }
+
+    /** For tests: whether {@code source} is the source of a running splice. */
+    synchronized boolean isSpliced(int source) throws IOException {
+        return sock(source).out != null;
     }
 
     @Override
@@ -461,6 +530,7 @@ final class SimulatedBsdKernel implements BsdKernel {
                     // readable with no bytes: end of stream or an error, which ends the splice now
                     move(s.out, 1);
                 } else if (s.out != null) {
+                    restartIdle(s.out);  // OpenBSD: sorwakeup() runs a somove() pass, which re-arms the timer
                     s.out.awaitingDrain = true;  // move once the drain can take a chunk whole
                     updateInterest(s);
                     updateInterest(s.out.drain);
@@ -484,6 +554,12 @@ final class SimulatedBsdKernel implements BsdKernel {
      */
     private void move(Splice sp, int chunk) {
         if (!running.contains(sp)) {
+            return;
+        }
+        if (sp.loop && !sp.inFlight && !sp.ending && available(sp.source.channel) > 0) {
+            // OpenBSD somove(): the bytes would go round through loopback until their mbuf's loop
+            // counter reaches M_MAXLOOP, then ELOOP on the source; here at once, bytes left in it
+            fail(sp, Errno.ELOOP);
             return;
         }
         if (!sp.inFlight && !sp.ending) {
@@ -510,16 +586,17 @@ final class SimulatedBsdKernel implements BsdKernel {
                 w = sp.drain.channel.write(sp.buffer);
             } catch (IOException e) {
                 sp.inFlight = false;  // lost with the drain, as in the kernel
-                // a drain shut for output is EPIPE in both kernels, as in the engine's naming
-                fail(sp, errnoOf(Errors.writeFailed(sp.drain.channel, e)));
+                if (LinuxTcpState.isReset(sp.drain.channel)) {
+                    drainGone(sp);
+                } else {
+                    // a drain shut for output is EPIPE in both kernels, as in the engine's naming
+                    fail(sp, errnoOf(Errors.writeFailed(sp.drain.channel, e)));
+                }
                 return;
             }
             if (w > 0) {
                 sp.source.spliced += w;
                 sp.lastProgress = System.nanoTime();
-                if (sp.idleNanos > 0 && flavor.restartsIdle()) {
-                    sp.idleDeadline = sp.lastProgress + sp.idleNanos;
-                }
             }
             sp.inFlight = sp.buffer.hasRemaining();
         }
@@ -533,8 +610,41 @@ final class SimulatedBsdKernel implements BsdKernel {
                 return;
             }
         }
+        restartIdle(sp);
         updateInterest(sp.source);
         updateInterest(sp.drain);
+    }
+
+    /**
+     * OpenBSD somove(): every pass that does not end the splice re-arms the idle timer, also one
+     * that moved nothing (the drain full); FreeBSD's sp_idle is one deadline from the splice call.
+     */
+    private void restartIdle(Splice sp) {
+        if (sp.idleNanos > 0 && flavor.restartsIdle() && !sp.ending) {
+            sp.idleDeadline = System.nanoTime() + sp.idleNanos;
+        }
+    }
+
+    /**
+     * The drain's connection is gone (reset): it can send no more, and its own so_error is
+     * ECONNRESET, which stays there.
+     * OpenBSD somove(): SS_CANTSENDMORE on the drain sets EPIPE on the source and unsplices, which
+     * wakes the source (sounsplice() -> sorwakeup()); the bytes stay in the source.
+     * FreeBSD: the drain's wakeup (sowwakeup_locked() -> splice_pull()) dissolves the splice at
+     * once with an EPIPE of its own that it sets nowhere: the source's SO_ERROR stays 0 and it
+     * turns readable only when bytes arrive, as after FreeBSD's limit.
+     */
+    private void drainGone(Splice sp) {
+        if (sp.drain.error == null) {
+            sp.drain.error = Errno.ECONNRESET;
+        }
+        if (flavor == Flavor.OPENBSD) {
+            fail(sp, Errno.EPIPE);
+        } else {
+            sp.ending = true;
+            sp.inFlight = false;
+            finish(sp);
+        }
     }
 
     /** The splice ends as soon as nothing is in flight; with {@code error} set on the source. */
@@ -593,6 +703,18 @@ final class SimulatedBsdKernel implements BsdKernel {
     /** Idle timeouts, ends waiting too long on a stalled drain, and sockets closed under a splice. */
     private void expire(long now) {
         for (Splice sp : new ArrayList<>(running)) {
+            if (!sp.ending && sp.source.channel.isOpen() && sp.drain.channel.isOpen()) {
+                if (flavor == Flavor.OPENBSD && LinuxTcpState.isReset(sp.source.channel)) {
+                    // OpenBSD somove(): so_error is checked first; the bytes still waiting stay in
+                    // the source. (FreeBSD moves them first, as Linux's read() does, then fails.)
+                    fail(sp, Errno.ECONNRESET);
+                    continue;
+                }
+                if (LinuxTcpState.isReset(sp.drain.channel)) {
+                    drainGone(sp);  // both kernels are woken by the drain's state, not by a write
+                    continue;
+                }
+            }
             if (!sp.source.channel.isOpen() || !sp.drain.channel.isOpen()) {
                 sp.inFlight = false;
                 sp.byCall = !sp.source.channel.isOpen();

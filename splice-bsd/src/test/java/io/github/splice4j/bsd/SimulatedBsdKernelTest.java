@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The SIMULATED kernels themselves, below the backend: that they show the OpenBSD and FreeBSD
- * behaviour CONTRACT section 6 lists, since the conformance tests on them are only as good as
+ * behaviour docs/bsd.md lists, since the conformance tests on them are only as good as
  * that likeness.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

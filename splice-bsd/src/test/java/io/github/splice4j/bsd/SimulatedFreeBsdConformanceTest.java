@@ -15,13 +15,4 @@ class SimulatedFreeBsdConformanceTest extends SpliceConformanceTest {
     protected SpliceBackend backend() {
         return Splice.using(SimulatedFreeBsdProvider.NAME);
     }
-
-    /**
-     * The simulation sees a drain's reset only when it writes to it (OpenBSD's kernel is woken by
-     * it; the real-kernel suite checks that on a BSD machine).
-     */
-    @Override
-    protected boolean seesSilentDrainFailure() {
-        return false;
-    }
 }

@@ -12,7 +12,7 @@ import jnr.ffi.Struct;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins {@code struct splice} for every row of CONTRACT section 5: its size, and every field's
+ * Pins {@code struct splice} for every ABI docs/bsd.md lists: its size, and every field's
  * offset and width, by writing a struct and reading its raw bytes back. The expected offsets are
  * written out here, not taken from {@link SpliceLayout}. The target ABIs are all little-endian,
  * like the machine the test runs on.

@@ -143,4 +143,13 @@ public abstract class SpliceConformanceTest {
             return SpliceConformanceTest.this.backend();
         }
     }
+
+    /** The kernels' own regress cases (OpenBSD's sosplice and FreeBSD's socket_splice suites). */
+    @Nested
+    class KernelRegress extends KernelRegressTests {
+        @Override
+        protected SpliceBackend backend() {
+            return SpliceConformanceTest.this.backend();
+        }
+    }
 }
