@@ -151,7 +151,11 @@ public final class Relay implements AutoCloseable {
             Optional<SpliceResult> result, Optional<IOException> failure, Duration duration) {
     }
 
-    /** Returns a builder with every setting at its default; {@code listen} and {@code target} are required. */
+    /**
+     * Returns a builder with every setting at its default; {@code listen} and {@code target} are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -173,13 +177,21 @@ public final class Relay implements AutoCloseable {
          * The address to accept on: an {@link InetSocketAddress} (port 0: any free port, see
          * {@link Relay#localAddress()}) or a {@link UnixDomainSocketAddress}, whose file must not
          * exist yet and is deleted when the relay closes. Required.
+         *
+         * @param listen the address
+         * @return this builder
          */
         public Builder listen(SocketAddress listen) {
             this.listen = Objects.requireNonNull(listen, "listen");
             return this;
         }
 
-        /** The same target for every client; see {@link #target(Function)}. Required (this or that). */
+        /**
+         * The same target for every client; see {@link #target(Function)}. Required (this or that).
+         *
+         * @param target where every client is relayed to
+         * @return this builder
+         */
         public Builder target(SocketAddress target) {
             Objects.requireNonNull(target, "target");
             return target(client -> target);
@@ -191,19 +203,32 @@ public final class Relay implements AutoCloseable {
          * {@link UnixDomainSocketAddress}; an unresolved InetSocketAddress is resolved for this
          * connection. If it throws or returns null, the client is closed and reported with the
          * failure.
+         *
+         * @param chooser the target of a client, from its address
+         * @return this builder
          */
         public Builder target(Function<SocketAddress, SocketAddress> chooser) {
             this.target = Objects.requireNonNull(chooser, "target");
             return this;
         }
 
-        /** The backend that splices; by default the one {@link Splice} chooses. */
+        /**
+         * The backend that splices; by default the one {@link Splice} chooses.
+         *
+         * @param backend the backend, such as {@code Splice.using("nio")}
+         * @return this builder
+         */
         public Builder backend(SpliceBackend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** The options of every splice; by default {@link SpliceOptions#defaults()}. */
+        /**
+         * The options of every splice; by default {@link SpliceOptions#defaults()}.
+         *
+         * @param options the options
+         * @return this builder
+         */
         public Builder options(SpliceOptions options) {
             this.options = Objects.requireNonNull(options, "options");
             return this;
@@ -213,6 +238,8 @@ public final class Relay implements AutoCloseable {
          * Connections open at once (connecting or spliced) past which the relay stops accepting
          * until one finishes; default {@value #DEFAULT_MAX_CONNECTIONS}.
          *
+         * @param max the most connections open at once
+         * @return this builder
          * @throws IllegalArgumentException if {@code max} is less than 1
          */
         public Builder maxConnections(int max) {
@@ -226,6 +253,8 @@ public final class Relay implements AutoCloseable {
         /**
          * How long a connect to the target may take before the client is closed; default 5 s.
          *
+         * @param timeout the longest connect
+         * @return this builder
          * @throws IllegalArgumentException if {@code timeout} is zero or negative
          */
         public Builder connectTimeout(Duration timeout) {
@@ -241,6 +270,9 @@ public final class Relay implements AutoCloseable {
          * Called once per finished connection, on a library event-loop thread or the relay
          * thread: keep it short and non-blocking (queue a log line, add to counters). An
          * exception it throws is logged and otherwise ignored.
+         *
+         * @param onFinished the callback
+         * @return this builder
          */
         public Builder onFinished(Consumer<? super Finished> onFinished) {
             this.onFinished = Objects.requireNonNull(onFinished, "onFinished");
@@ -250,6 +282,7 @@ public final class Relay implements AutoCloseable {
         /**
          * Binds the listen address and starts accepting.
          *
+         * @return the running relay
          * @throws IllegalStateException if {@code listen} or {@code target} was not set
          * @throws IOException if the listen address cannot be bound
          */
@@ -295,17 +328,29 @@ public final class Relay implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    /** The address the relay accepts on (with the real port if port 0 was asked for). */
+    /**
+     * The address the relay accepts on (with the real port if port 0 was asked for).
+     *
+     * @return the bound address
+     */
     public SocketAddress localAddress() {
         return local;
     }
 
-    /** Connections accepted and not yet finished (connecting or spliced). */
+    /**
+     * Connections accepted and not yet finished (connecting or spliced).
+     *
+     * @return the number open now
+     */
     public int activeConnections() {
         return active.get();
     }
 
-    /** Waits until the relay has stopped: after {@link #close()} or {@link #drain(Duration)} returned. */
+    /**
+     * Waits until the relay has stopped: after {@link #close()} or {@link #drain(Duration)} returned.
+     *
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public void awaitClosed() throws InterruptedException {
         thread.join();
     }
@@ -316,6 +361,7 @@ public final class Relay implements AutoCloseable {
      * returns when every connection was reported. Calling it again, or after {@link #close()},
      * only waits for the first call's end.
      *
+     * @param grace how long open connections may go on
      * @throws NullPointerException if {@code grace} is null
      */
     public void drain(Duration grace) {

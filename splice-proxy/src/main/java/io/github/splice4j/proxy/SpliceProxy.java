@@ -40,6 +40,8 @@ public final class SpliceProxy {
     /**
      * Runs the command line {@code args} and exits with its exit code; {@code relay} runs until
      * the process is stopped.
+     *
+     * @param args the command line, as {@code --help} describes it
      */
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("relay")) {
