@@ -12,6 +12,10 @@ import java.nio.ByteBuffer;
  */
 public abstract non-sealed class CopyTransfer extends Transfer {
 
+    /** For subclasses: a backend's byte mover. */
+    protected CopyTransfer() {
+    }
+
     /**
      * Reads from the source into the intermediate, without blocking, at most {@code max} bytes
      * (never more: the byte after the limit must stay in the source).

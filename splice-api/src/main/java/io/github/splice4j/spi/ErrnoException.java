@@ -20,6 +20,8 @@ public class ErrnoException extends IOException {
     private final String errnoName;
 
     /**
+     * Creates the exception of a failed call.
+     *
      * @param call the call as it is named in the message, e.g. {@code "splice(..)"}
      * @param errnoName the errno's symbolic name, e.g. {@code "EPIPE"}; {@code "EUNKNOWN"} if not known
      * @param errno the errno's number on this OS

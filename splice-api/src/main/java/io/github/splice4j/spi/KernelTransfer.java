@@ -11,6 +11,10 @@ import java.io.IOException;
  */
 public abstract non-sealed class KernelTransfer extends Transfer {
 
+    /** For subclasses: a backend's kernel splice. */
+    protected KernelTransfer() {
+    }
+
     /**
      * Bytes the kernel has moved so far in this direction.
      *

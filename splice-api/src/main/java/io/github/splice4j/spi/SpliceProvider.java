@@ -15,6 +15,10 @@ import java.nio.channels.SocketChannel;
  */
 public abstract class SpliceProvider {
 
+    /** For subclasses, which need a public no-argument constructor for {@link java.util.ServiceLoader}. */
+    protected SpliceProvider() {
+    }
+
     /** Priority of the kernel-splicing backends ({@code linux}, {@code bsd}). */
     public static final int NATIVE_PRIORITY = 100;
     /** Priority of the pure-Java copy backend ({@code nio}). */
