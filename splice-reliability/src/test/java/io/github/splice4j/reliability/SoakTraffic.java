@@ -176,9 +176,18 @@ final class SoakTraffic implements AutoCloseable {
         /** How long after its peers last did anything the relay logged it (0 if they were still busy). */
         volatile long quietAtLineNanos = -1;
         volatile boolean flagged;
-        /** Per direction ({@link #UP}, {@link #DOWN}): when its source last wrote or its drain last read. */
-        private final long[] lastMove = new long[2];
-        /** Per direction: the longest time in which its peers did neither, up to the relay's line. */
+        /*
+         * Per direction (UP, DOWN), what the relay had to move as this JVM saw it: bytes written by
+         * the source (the id included, up), bytes read by the drain, whether the source has shut
+         * down (or closed), and since when nothing was in flight while the source was still open
+         * (-1 while something was). The relay may rightly time a direction out only after such a
+         * stretch lasted the idle timeout: with bytes in flight or an end of stream to forward, it
+         * had work.
+         */
+        private final long[] written = new long[2];
+        private final long[] read = new long[2];
+        private final boolean[] sourceDone = new boolean[2];
+        private final long[] quietSince = new long[2];
         private final long[] longestQuiet = new long[2];
         /** The longest turn of the traffic loop while this connection was open: how late any stamp may be. */
         volatile long longestLoopTurnNanos;
@@ -188,28 +197,49 @@ final class SoakTraffic implements AutoCloseable {
             this.plan = plan;
             this.client = client;
             this.lastActivity = now;
-            this.lastMove[UP] = now;
-            this.lastMove[DOWN] = now;
+            this.quietSince[UP] = now;
+            this.quietSince[DOWN] = now;
         }
 
-        /** A byte of {@code direction} was written by its source or read by its drain (or its source shut down). */
-        synchronized void moved(int direction, long now) {
-            longestQuiet[direction] = Math.max(longestQuiet[direction], now - lastMove[direction]);
-            lastMove[direction] = now;
-        }
-
-        /** The relay's line for it was seen at {@code now}: the quiet stretch before it counts too. */
-        synchronized void ended(long now) {
-            for (int d = UP; d <= DOWN; d++) {
-                longestQuiet[d] = Math.max(longestQuiet[d], now - lastMove[d]);
+        private void endQuiet(int d, long now) {
+            if (quietSince[d] >= 0) {
+                longestQuiet[d] = Math.max(longestQuiet[d], now - quietSince[d]);
+                quietSince[d] = -1;
             }
         }
 
+        /** The source of {@code d} wrote {@code n} bytes: the relay has them to move. */
+        synchronized void sourceWrote(int d, long n, long now) {
+            endQuiet(d, now);
+            written[d] += n;
+        }
+
+        /** The drain of {@code d} read {@code n} bytes; with nothing left in flight, a quiet stretch may begin. */
+        synchronized void drainRead(int d, long n, long now) {
+            read[d] += n;
+            if (read[d] >= written[d] && !sourceDone[d] && quietSince[d] < 0) {
+                quietSince[d] = now;
+            }
+        }
+
+        /** The source of {@code d} shut down or closed: the relay has an end to forward, never quiet again. */
+        synchronized void sourceDone(int d, long now) {
+            endQuiet(d, now);
+            sourceDone[d] = true;
+        }
+
+        /** The relay's line for it was seen at {@code now}: a quiet stretch still open ends there. */
+        synchronized void ended(long now) {
+            endQuiet(UP, now);
+            endQuiet(DOWN, now);
+        }
+
         /**
-         * Whether the peers may have been quiet in {@code direction} for {@code idleMillis}, as the
-         * relay needs them to be for an IDLE_TIMEOUT: the longest stretch they did nothing in that
-         * direction, plus how late this JVM's loop may have stamped its ends (its longest turn,
-         * a stall under load), reaches the idle timeout. False proves they never were.
+         * Whether {@code direction} may have had nothing to move for {@code idleMillis}, as the
+         * relay needs for an IDLE_TIMEOUT: its longest stretch with nothing in flight and the
+         * source open, plus how late this JVM's loop may have stamped its ends (its longest turn,
+         * a stall under load, during which bytes the relay delivered wait unread), reaches the
+         * idle timeout. False proves the relay always had work within the idle timeout.
          */
         synchronized boolean mayHaveBeenQuiet(int direction, long idleMillis) {
             return longestQuiet[direction] + longestLoopTurnNanos >= TimeUnit.MILLISECONDS.toNanos(idleMillis);
@@ -217,7 +247,7 @@ final class SoakTraffic implements AutoCloseable {
 
         /** The evidence behind {@link #mayHaveBeenQuiet}, for a problem's message. */
         synchronized String quietReport(int direction) {
-            return "longest quiet stretch " + (direction == UP ? "up " : "down ")
+            return "longest stretch with nothing in flight " + (direction == UP ? "up " : "down ")
                     + TimeUnit.NANOSECONDS.toMillis(longestQuiet[direction]) + " ms, longest loop turn "
                     + TimeUnit.NANOSECONDS.toMillis(longestLoopTurnNanos) + " ms";
         }
@@ -376,14 +406,18 @@ final class SoakTraffic implements AutoCloseable {
                 if (buf == header) {
                     if (!header.hasRemaining()) {
                         attach();
-                        moved(UP);
+                        Conn c = conn;
+                        if (c != null) {
+                            c.drainRead(UP, HEADER, System.nanoTime());
+                        }
                     }
                     continue;
                 }
                 receivedDigest.update(readBuffer.array(), 0, n);
                 received += n;
                 activity();
-                moved(client ? DOWN : UP);
+                Conn c = conn;
+                c.drainRead(client ? DOWN : UP, n, System.nanoTime());
             }
         }
 
@@ -413,7 +447,7 @@ final class SoakTraffic implements AutoCloseable {
                     return;
                 }
                 activity();
-                moved(UP);
+                conn.sourceWrote(UP, HEADER, System.nanoTime());
             }
             for (int r = 0; r < ROUNDS && !sendDone && !closed; r++) {
                 if (outPos == outEnd) {
@@ -445,7 +479,7 @@ final class SoakTraffic implements AutoCloseable {
                 outPos += w;
                 sent += w;
                 activity();
-                moved(client ? UP : DOWN);
+                conn.sourceWrote(client ? UP : DOWN, w, System.nanoTime());
             }
         }
 
@@ -462,7 +496,7 @@ final class SoakTraffic implements AutoCloseable {
             sendDone = true;
             out = null;
             activity();
-            moved(client ? UP : DOWN);
+            conn.sourceDone(client ? UP : DOWN, System.nanoTime());
         }
 
         private void failed(IOException e) {
@@ -517,6 +551,7 @@ final class SoakTraffic implements AutoCloseable {
             }
             if (conn != null) {
                 activity();
+                conn.sourceDone(client ? UP : DOWN, System.nanoTime());
             }
             if (client) {
                 open--;
@@ -530,12 +565,7 @@ final class SoakTraffic implements AutoCloseable {
             }
         }
 
-        private void moved(int direction) {
-            Conn c = conn;
-            if (c != null) {
-                c.moved(direction, System.nanoTime());
-            }
-        }
+
 
         @Override
         public String toString() {
