@@ -189,7 +189,10 @@ final class SoakTraffic implements AutoCloseable {
         private final boolean[] sourceDone = new boolean[2];
         private final long[] quietSince = new long[2];
         private final long[] longestQuiet = new long[2];
-        /** The longest turn of the traffic loop while this connection was open: how late any stamp may be. */
+        /**
+         * The most time the traffic loop was held up within any idle-timeout-long window while this
+         * connection was open: that long no peer here read or wrote, and every stamp may be late.
+         */
         volatile long longestLoopTurnNanos;
 
         Conn(Plan plan, String client, long now) {
@@ -222,6 +225,14 @@ final class SoakTraffic implements AutoCloseable {
             }
         }
 
+        /**
+         * The drain of {@code d} stopped reading on purpose (a STALL fault) for {@code millis}: the
+         * relay may be blocked behind it that long, which counts as a quiet stretch.
+         */
+        synchronized void drainStalled(int d, long now, long millis) {
+            longestQuiet[d] = Math.max(longestQuiet[d], TimeUnit.MILLISECONDS.toNanos(millis));
+        }
+
         /** The source of {@code d} shut down or closed: the relay has an end to forward, never quiet again. */
         synchronized void sourceDone(int d, long now) {
             endQuiet(d, now);
@@ -247,9 +258,9 @@ final class SoakTraffic implements AutoCloseable {
 
         /** The evidence behind {@link #mayHaveBeenQuiet}, for a problem's message. */
         synchronized String quietReport(int direction) {
-            return "longest stretch with nothing in flight " + (direction == UP ? "up " : "down ")
+            return "longest stretch with nothing in flight or the drain stalled " + (direction == UP ? "up " : "down ")
                     + TimeUnit.NANOSECONDS.toMillis(longestQuiet[direction]) + " ms, longest loop turn "
-                    + TimeUnit.NANOSECONDS.toMillis(longestLoopTurnNanos) + " ms";
+                    + TimeUnit.NANOSECONDS.toMillis(longestLoopTurnNanos) + " ms held up within one idle timeout";
         }
 
         boolean finished() {
@@ -424,6 +435,7 @@ final class SoakTraffic implements AutoCloseable {
         private void beginStall() {
             stalled = true;
             activity();
+            conn.drainStalled(client ? DOWN : UP, System.nanoTime(), stallMillis);
             schedule(stallMillis, () -> {
                 stalled = false;
                 stallDone = true;
@@ -674,7 +686,7 @@ final class SoakTraffic implements AutoCloseable {
         }
         c.quietAtLineNanos = Math.max(0, l.seenNanos() - c.lastActivity);
         c.ended(l.seenNanos());
-        c.longestLoopTurnNanos = longestTurnSince(c.startNanos, l.seenNanos());
+        c.longestLoopTurnNanos = heldUpWithin(c.startNanos, l.seenNanos(), TimeUnit.MILLISECONDS.toNanos(idleMillis));
         c.line = l;
     }
 
@@ -796,18 +808,29 @@ final class SoakTraffic implements AutoCloseable {
     }
 
     /**
-     * The longest turn of the loop that overlapped {@code [from, to]}: turns longer than
-     * {@link #LONG_TURN_NANOS} are recorded, shorter ones count as that bound.
+     * The most time the loop spent in long turns (over {@link #LONG_TURN_NANOS}) within any window
+     * of {@code window} nanoseconds inside {@code [from, to]}, and at least that bound: turns
+     * shorter than it are not recorded.
      */
-    private long longestTurnSince(long from, long to) {
-        long longest = LONG_TURN_NANOS;
+    private long heldUpWithin(long from, long to, long window) {
+        List<long[]> turns = new ArrayList<>();
         for (long[] t : longTurns) {
             // t = {start, end}
             if (t[1] - from >= 0 && to - t[0] >= 0) {
-                longest = Math.max(longest, t[1] - t[0]);
+                turns.add(t);
             }
         }
-        return longest;
+        turns.sort(Comparator.comparingLong(t -> t[0]));
+        long most = LONG_TURN_NANOS;
+        for (int i = 0; i < turns.size(); i++) {
+            long windowEnd = turns.get(i)[0] + window;
+            long sum = 0;
+            for (int j = i; j < turns.size() && turns.get(j)[0] - windowEnd < 0; j++) {
+                sum += Math.min(turns.get(j)[1], windowEnd) - turns.get(j)[0];
+            }
+            most = Math.max(most, sum);
+        }
+        return most;
     }
 
     private void loop() {
