@@ -53,7 +53,7 @@ final class SoakCheck {
         long endedWithError;
         long bytesUp;
         long bytesDown;
-        /** Connections meant to carry everything that ended IDLE_TIMEOUT after really going quiet. */
+        /** Directions that ended IDLE_TIMEOUT instead of EOF or ERROR after really having nothing to move that long. */
         long quietTimeouts;
 
         long faults() {
@@ -156,12 +156,15 @@ final class SoakCheck {
                 boolean clientStalls = p.faulty() == Side.CLIENT;
                 SpliceEnd stalledEnd = clientStalls ? l.downEnd() : l.upEnd();
                 SpliceEnd otherEnd = clientStalls ? l.upEnd() : l.downEnd();
-                if (!EnumSet.of(SpliceEnd.EOF, SpliceEnd.IDLE_TIMEOUT, SpliceEnd.UNSPLICED).contains(otherEnd)) {
-                    bad.add("the direction towards the healthy peer ended " + otherEnd
-                            + ", expected EOF, IDLE_TIMEOUT or UNSPLICED");
-                }
+                // EOF, or, now that a non-EOF end closes the connection, IDLE_TIMEOUT (the tunnel timeout
+                // ends both directions) or UNSPLICED (the relay unspliced it after the stalled one ended)
+                boolean otherQuiet = expectEnd(c, clientStalls ? SoakTraffic.UP : SoakTraffic.DOWN, otherEnd,
+                        EnumSet.of(SpliceEnd.EOF, SpliceEnd.IDLE_TIMEOUT, SpliceEnd.UNSPLICED),
+                        "the direction towards the healthy peer", idleMillis, tally, bad);
                 if (stalledEnd == SpliceEnd.EOF) {
-                    expectWhole(c, l, bad);
+                    if (!otherQuiet) {
+                        expectWhole(c, l, bad);
+                    }
                 } else if (stalledEnd != SpliceEnd.IDLE_TIMEOUT) {
                     bad.add("the direction towards the stalled reader ended " + stalledEnd
                             + ", expected IDLE_TIMEOUT or everything delivered");
@@ -176,21 +179,18 @@ final class SoakCheck {
             case RESET:
                 SpliceEnd fromReset = p.faulty() == Side.CLIENT ? l.upEnd() : l.downEnd();
                 SpliceEnd toReset = p.faulty() == Side.CLIENT ? l.downEnd() : l.upEnd();
-                if (fromReset != SpliceEnd.ERROR) {
-                    bad.add("the direction whose source was reset ended " + fromReset + ", expected ERROR");
-                }
-                if (!eofOrError.contains(toReset)) {
-                    bad.add("the direction towards the reset peer ended " + toReset + ", expected EOF or ERROR");
-                }
+                int fromDir = p.faulty() == Side.CLIENT ? SoakTraffic.UP : SoakTraffic.DOWN;
+                expectEnd(c, fromDir, fromReset, EnumSet.of(SpliceEnd.ERROR), "the direction whose source was reset",
+                        idleMillis, tally, bad);
+                expectEnd(c, 1 - fromDir, toReset, eofOrError, "the direction towards the reset peer", idleMillis, tally,
+                        bad);
                 return;
             case VANISH:
                 // IDLE_TIMEOUT too: when the remaining peer reacts to the vanished one later than the idle
                 // timeout (a loaded machine), the tunnel timeout ends the connection, as it should
                 Set<SpliceEnd> vanished = EnumSet.of(SpliceEnd.EOF, SpliceEnd.ERROR, SpliceEnd.IDLE_TIMEOUT);
-                if (!vanished.contains(l.upEnd()) || !vanished.contains(l.downEnd())) {
-                    bad.add("a vanished peer: ends up " + l.upEnd() + ", down " + l.downEnd()
-                            + ", expected EOF, ERROR or IDLE_TIMEOUT");
-                }
+                expectEnd(c, SoakTraffic.UP, l.upEnd(), vanished, "a vanished peer: up", idleMillis, tally, bad);
+                expectEnd(c, SoakTraffic.DOWN, l.downEnd(), vanished, "a vanished peer: down", idleMillis, tally, bad);
                 return;
             default:
                 throw new AssertionError(p.fault());
@@ -212,21 +212,30 @@ final class SoakCheck {
             expectWhole(c, l, bad);
             return;
         }
-        int before = bad.size();
-        if (upIdle && !c.mayHaveBeenQuiet(SoakTraffic.UP, idleMillis)) {
-            bad.add("up ended IDLE_TIMEOUT although its peers were never quiet for " + idleMillis + " ms ("
-                    + c.quietReport(SoakTraffic.UP) + ")");
+        Set<SpliceEnd> eof = EnumSet.of(SpliceEnd.EOF);
+        expectEnd(c, SoakTraffic.UP, l.upEnd(), eof, "up", idleMillis, tally, bad);
+        expectEnd(c, SoakTraffic.DOWN, l.downEnd(), eof, "down", idleMillis, tally, bad);
+    }
+
+    /**
+     * Checks that direction {@code d} ended in one of {@code expected}, or IDLE_TIMEOUT where it
+     * may really have had nothing to move for the idle timeout ({@link Conn#mayHaveBeenQuiet}):
+     * under load this JVM's peers can be held up that long (a late accept, a stalled loop), and
+     * then the relay is right. Returns true for such an accepted IDLE_TIMEOUT.
+     */
+    private static boolean expectEnd(Conn c, int d, SpliceEnd actual, Set<SpliceEnd> expected, String what,
+            long idleMillis, Tally tally, List<String> bad) {
+        if (expected.contains(actual)) {
+            return false;
         }
-        if (downIdle && !c.mayHaveBeenQuiet(SoakTraffic.DOWN, idleMillis)) {
-            bad.add("down ended IDLE_TIMEOUT although its peers were never quiet for " + idleMillis + " ms ("
-                    + c.quietReport(SoakTraffic.DOWN) + ")");
-        }
-        if (!upIdle && l.upEnd() != SpliceEnd.EOF || !downIdle && l.downEnd() != SpliceEnd.EOF) {
-            bad.add("ends up " + l.upEnd() + ", down " + l.downEnd() + ": beside an IDLE_TIMEOUT, expected EOF");
-        }
-        if (bad.size() == before) {
+        if (actual == SpliceEnd.IDLE_TIMEOUT && c.mayHaveBeenQuiet(d, idleMillis)) {
             tally.quietTimeouts++;
+            return true;
         }
+        bad.add(what + " ended " + actual + ", expected " + expected
+                + (actual == SpliceEnd.IDLE_TIMEOUT ? " (the relay always had work within " + idleMillis + " ms: "
+                        + c.quietReport(d) + ")" : ""));
+        return false;
     }
 
     /** Everything planned arrived, both ways, and both directions ended EOF. */

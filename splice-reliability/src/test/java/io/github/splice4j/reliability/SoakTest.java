@@ -109,8 +109,8 @@ class SoakTest {
             report.append("bytes relayed: " + Report.size(tally.bytesRelayed) + "; verified by SHA-256: whole "
                     + Report.size(tally.bytesVerifiedWhole) + ", as the exact prefix of a cut stream "
                     + Report.size(tally.bytesVerifiedPrefix) + "\n");
-            report.append("connections meant to carry everything that ended IDLE_TIMEOUT after their peers really "
-                    + "went quiet for the idle timeout (this JVM held up; accepted, their bytes checked as prefixes): "
+            report.append("directions that ended IDLE_TIMEOUT instead of EOF or ERROR after really having nothing to "
+                    + "move for the idle timeout (this JVM held up; accepted, their bytes checked as prefixes): "
                     + tally.quietTimeouts + "\n");
             report.append("by kind (count; slowest end after the peers went quiet):\n");
             for (Map.Entry<String, Integer> e : tally.kinds.entrySet()) {

@@ -176,11 +176,23 @@ final class SoakTraffic implements AutoCloseable {
         /** How long after its peers last did anything the relay logged it (0 if they were still busy). */
         volatile long quietAtLineNanos = -1;
         volatile boolean flagged;
-        /** Per direction ({@link #UP}, {@link #DOWN}): when its source last wrote or its drain last read. */
-        private final long[] lastMove = new long[2];
-        /** Per direction: the longest time in which its peers did neither, up to the relay's line. */
+        /*
+         * Per direction (UP, DOWN), what the relay had to move as this JVM saw it: bytes written by
+         * the source (the id included, up), bytes read by the drain, whether the source has shut
+         * down (or closed), and since when nothing was in flight while the source was still open
+         * (-1 while something was). The relay may rightly time a direction out only after such a
+         * stretch lasted the idle timeout: with bytes in flight or an end of stream to forward, it
+         * had work.
+         */
+        private final long[] written = new long[2];
+        private final long[] read = new long[2];
+        private final boolean[] sourceDone = new boolean[2];
+        private final long[] quietSince = new long[2];
         private final long[] longestQuiet = new long[2];
-        /** The longest turn of the traffic loop while this connection was open: how late any stamp may be. */
+        /**
+         * The most time the traffic loop was held up within any idle-timeout-long window while this
+         * connection was open: that long no peer here read or wrote, and every stamp may be late.
+         */
         volatile long longestLoopTurnNanos;
 
         Conn(Plan plan, String client, long now) {
@@ -188,28 +200,57 @@ final class SoakTraffic implements AutoCloseable {
             this.plan = plan;
             this.client = client;
             this.lastActivity = now;
-            this.lastMove[UP] = now;
-            this.lastMove[DOWN] = now;
+            this.quietSince[UP] = now;
+            this.quietSince[DOWN] = now;
         }
 
-        /** A byte of {@code direction} was written by its source or read by its drain (or its source shut down). */
-        synchronized void moved(int direction, long now) {
-            longestQuiet[direction] = Math.max(longestQuiet[direction], now - lastMove[direction]);
-            lastMove[direction] = now;
+        private void endQuiet(int d, long now) {
+            if (quietSince[d] >= 0) {
+                longestQuiet[d] = Math.max(longestQuiet[d], now - quietSince[d]);
+                quietSince[d] = -1;
+            }
         }
 
-        /** The relay's line for it was seen at {@code now}: the quiet stretch before it counts too. */
-        synchronized void ended(long now) {
-            for (int d = UP; d <= DOWN; d++) {
-                longestQuiet[d] = Math.max(longestQuiet[d], now - lastMove[d]);
+        /** The source of {@code d} wrote {@code n} bytes: the relay has them to move. */
+        synchronized void sourceWrote(int d, long n, long now) {
+            endQuiet(d, now);
+            written[d] += n;
+        }
+
+        /** The drain of {@code d} read {@code n} bytes; with nothing left in flight, a quiet stretch may begin. */
+        synchronized void drainRead(int d, long n, long now) {
+            read[d] += n;
+            if (read[d] >= written[d] && !sourceDone[d] && quietSince[d] < 0) {
+                quietSince[d] = now;
             }
         }
 
         /**
-         * Whether the peers may have been quiet in {@code direction} for {@code idleMillis}, as the
-         * relay needs them to be for an IDLE_TIMEOUT: the longest stretch they did nothing in that
-         * direction, plus how late this JVM's loop may have stamped its ends (its longest turn,
-         * a stall under load), reaches the idle timeout. False proves they never were.
+         * The drain of {@code d} stopped reading on purpose (a STALL fault) for {@code millis}: the
+         * relay may be blocked behind it that long, which counts as a quiet stretch.
+         */
+        synchronized void drainStalled(int d, long now, long millis) {
+            longestQuiet[d] = Math.max(longestQuiet[d], TimeUnit.MILLISECONDS.toNanos(millis));
+        }
+
+        /** The source of {@code d} shut down or closed: the relay has an end to forward, never quiet again. */
+        synchronized void sourceDone(int d, long now) {
+            endQuiet(d, now);
+            sourceDone[d] = true;
+        }
+
+        /** The relay's line for it was seen at {@code now}: a quiet stretch still open ends there. */
+        synchronized void ended(long now) {
+            endQuiet(UP, now);
+            endQuiet(DOWN, now);
+        }
+
+        /**
+         * Whether {@code direction} may have had nothing to move for {@code idleMillis}, as the
+         * relay needs for an IDLE_TIMEOUT: its longest stretch with nothing in flight and the
+         * source open, plus how late this JVM's loop may have stamped its ends (its longest turn,
+         * a stall under load, during which bytes the relay delivered wait unread), reaches the
+         * idle timeout. False proves the relay always had work within the idle timeout.
          */
         synchronized boolean mayHaveBeenQuiet(int direction, long idleMillis) {
             return longestQuiet[direction] + longestLoopTurnNanos >= TimeUnit.MILLISECONDS.toNanos(idleMillis);
@@ -217,9 +258,9 @@ final class SoakTraffic implements AutoCloseable {
 
         /** The evidence behind {@link #mayHaveBeenQuiet}, for a problem's message. */
         synchronized String quietReport(int direction) {
-            return "longest quiet stretch " + (direction == UP ? "up " : "down ")
+            return "longest stretch with nothing in flight or the drain stalled " + (direction == UP ? "up " : "down ")
                     + TimeUnit.NANOSECONDS.toMillis(longestQuiet[direction]) + " ms, longest loop turn "
-                    + TimeUnit.NANOSECONDS.toMillis(longestLoopTurnNanos) + " ms";
+                    + TimeUnit.NANOSECONDS.toMillis(longestLoopTurnNanos) + " ms held up within one idle timeout";
         }
 
         boolean finished() {
@@ -376,20 +417,25 @@ final class SoakTraffic implements AutoCloseable {
                 if (buf == header) {
                     if (!header.hasRemaining()) {
                         attach();
-                        moved(UP);
+                        Conn c = conn;
+                        if (c != null) {
+                            c.drainRead(UP, HEADER, System.nanoTime());
+                        }
                     }
                     continue;
                 }
                 receivedDigest.update(readBuffer.array(), 0, n);
                 received += n;
                 activity();
-                moved(client ? DOWN : UP);
+                Conn c = conn;
+                c.drainRead(client ? DOWN : UP, n, System.nanoTime());
             }
         }
 
         private void beginStall() {
             stalled = true;
             activity();
+            conn.drainStalled(client ? DOWN : UP, System.nanoTime(), stallMillis);
             schedule(stallMillis, () -> {
                 stalled = false;
                 stallDone = true;
@@ -413,7 +459,7 @@ final class SoakTraffic implements AutoCloseable {
                     return;
                 }
                 activity();
-                moved(UP);
+                conn.sourceWrote(UP, HEADER, System.nanoTime());
             }
             for (int r = 0; r < ROUNDS && !sendDone && !closed; r++) {
                 if (outPos == outEnd) {
@@ -445,7 +491,7 @@ final class SoakTraffic implements AutoCloseable {
                 outPos += w;
                 sent += w;
                 activity();
-                moved(client ? UP : DOWN);
+                conn.sourceWrote(client ? UP : DOWN, w, System.nanoTime());
             }
         }
 
@@ -462,7 +508,7 @@ final class SoakTraffic implements AutoCloseable {
             sendDone = true;
             out = null;
             activity();
-            moved(client ? UP : DOWN);
+            conn.sourceDone(client ? UP : DOWN, System.nanoTime());
         }
 
         private void failed(IOException e) {
@@ -517,6 +563,7 @@ final class SoakTraffic implements AutoCloseable {
             }
             if (conn != null) {
                 activity();
+                conn.sourceDone(client ? UP : DOWN, System.nanoTime());
             }
             if (client) {
                 open--;
@@ -530,12 +577,7 @@ final class SoakTraffic implements AutoCloseable {
             }
         }
 
-        private void moved(int direction) {
-            Conn c = conn;
-            if (c != null) {
-                c.moved(direction, System.nanoTime());
-            }
-        }
+
 
         @Override
         public String toString() {
@@ -644,7 +686,7 @@ final class SoakTraffic implements AutoCloseable {
         }
         c.quietAtLineNanos = Math.max(0, l.seenNanos() - c.lastActivity);
         c.ended(l.seenNanos());
-        c.longestLoopTurnNanos = longestTurnSince(c.startNanos, l.seenNanos());
+        c.longestLoopTurnNanos = heldUpWithin(c.startNanos, l.seenNanos(), TimeUnit.MILLISECONDS.toNanos(idleMillis));
         c.line = l;
     }
 
@@ -766,18 +808,29 @@ final class SoakTraffic implements AutoCloseable {
     }
 
     /**
-     * The longest turn of the loop that overlapped {@code [from, to]}: turns longer than
-     * {@link #LONG_TURN_NANOS} are recorded, shorter ones count as that bound.
+     * The most time the loop spent in long turns (over {@link #LONG_TURN_NANOS}) within any window
+     * of {@code window} nanoseconds inside {@code [from, to]}, and at least that bound: turns
+     * shorter than it are not recorded.
      */
-    private long longestTurnSince(long from, long to) {
-        long longest = LONG_TURN_NANOS;
+    private long heldUpWithin(long from, long to, long window) {
+        List<long[]> turns = new ArrayList<>();
         for (long[] t : longTurns) {
             // t = {start, end}
             if (t[1] - from >= 0 && to - t[0] >= 0) {
-                longest = Math.max(longest, t[1] - t[0]);
+                turns.add(t);
             }
         }
-        return longest;
+        turns.sort(Comparator.comparingLong(t -> t[0]));
+        long most = LONG_TURN_NANOS;
+        for (int i = 0; i < turns.size(); i++) {
+            long windowEnd = turns.get(i)[0] + window;
+            long sum = 0;
+            for (int j = i; j < turns.size() && turns.get(j)[0] - windowEnd < 0; j++) {
+                sum += Math.min(turns.get(j)[1], windowEnd) - turns.get(j)[0];
+            }
+            most = Math.max(most, sum);
+        }
+        return most;
     }
 
     private void loop() {

@@ -16,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,6 +29,15 @@ import org.junit.jupiter.api.Timeout;
 class ReadmeExampleTest {
 
     private static final long WAIT_SECONDS = 30;
+    /**
+     * A thread for each blocking task (relay, echo server, writer): the common pool may have a
+     * single thread on a small machine, and these tasks wait on one another.
+     */
+    private static final Executor THREADS = task -> {
+        Thread t = new Thread(task, "readme-example-test");
+        t.setDaemon(true);
+        t.start();
+    };
 
     @Test
     void relay_refusedUpstreamThenEchoServer_closesFirstClientAndRelaysTheNext() throws Exception {
@@ -40,7 +50,7 @@ class ReadmeExampleTest {
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, THREADS);
 
             // nothing listens on the target yet: the relay closes this client without a byte
             try (SocketChannel refused = SocketChannel.open(relayAddress)) {
@@ -50,7 +60,7 @@ class ReadmeExampleTest {
             try (ServerSocketChannel echo = ServerSocketChannel.open()) {
                 echo.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 echo.bind(target);
-                CompletableFuture<Void> echoing = CompletableFuture.runAsync(() -> echo(echo, 2));
+                CompletableFuture<Void> echoing = CompletableFuture.runAsync(() -> echo(echo, 2), THREADS);
                 for (int i = 0; i < 2; i++) {
                     byte[] sent = new byte[(1 << 20) + i];
                     new Random(i).nextBytes(sent);
@@ -111,7 +121,7 @@ class ReadmeExampleTest {
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, THREADS);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(64 << 10);
             while (c.read(buf) >= 0) {
