@@ -1,5 +1,5 @@
 #!/bin/bash
-# Scale run (CONTRACT section 7): N concurrent spliced connections through ONE relay process
+# Scale run (docs/spec.md, "Performance targets"): N concurrent spliced connections through ONE relay process
 # under a 20,000 descriptor limit, every connection moving BYTES each way to completion with
 # SHA-256 checked. The relay (RelayMain, linux backend, -Xmx64m) runs in its own process; the
 # clients and the echo server (ScaleLoad) in another, with their own descriptor limit, since
