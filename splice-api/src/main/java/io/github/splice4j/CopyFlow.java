@@ -167,6 +167,15 @@ final class CopyFlow extends Flow {
     private void fallBack(TransferUnsupportedException why) {
         copy.release();
         copy = session.loop.newCopy(source, drain);
+        reportFallback(session, why, source, drain);
+    }
+
+    /**
+     * A direction of {@code session} that its backend cannot splice, at its first fill or already
+     * when it was created: its JFR event every time, a log line once per process.
+     */
+    static void reportFallback(Session session, TransferUnsupportedException why, SocketChannel source,
+            SocketChannel drain) {
         Telemetry.fellBack(session.backend.name(), why.getMessage(), source, drain);
         if (!loggedFallback) {
             loggedFallback = true;

@@ -88,9 +88,7 @@ abstract class Flow implements EventLoop.Timed {
         } catch (io.github.splice4j.spi.TransferUnsupportedException e) {
             // the backend knows at once that its kernel cannot take these sockets (the BSDs refuse
             // anything but TCP): the engine's copy moves the direction
-            Telemetry.fellBack(session.backend.name(), e.getMessage(), source, drain);
-            Backends.LOG.log(Level.INFO, "splice4j: backend " + session.backend.name()
-                    + " cannot splice these sockets (" + e.getMessage() + "); copying them with nio instead");
+            CopyFlow.reportFallback(session, e, source, drain);
             return new CopyFlow(session, direction, source, drain, session.loop.newCopy(source, drain), false);
         }
         if (t instanceof KernelTransfer) {
