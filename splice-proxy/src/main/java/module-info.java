@@ -6,6 +6,7 @@
 module io.github.splice4j.proxy {
     requires transitive io.github.splice4j;
     requires java.logging;
+    requires java.management;
 
     exports io.github.splice4j.proxy;
 }

@@ -5,6 +5,8 @@ import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceResult;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -38,13 +40,26 @@ final class Warmup {
     private static final int TRIP_BYTES = 64;
     private static final int CHUNK = 256 << 10;
     private static final long TIMEOUT_SECONDS = 120;
+    /** Bytes each way per settling round (at most the warm-up's own size). */
+    private static final long SETTLE_BYTES = 256L << 20;
+    private static final int SETTLE_TRIPS = 2_000;
+    /**
+     * Reads of a settling round: small, so that the drains fill and the splice paths that wait
+     * for a writable drain are compiled too (the first phase's fast readers rarely fill one; a
+     * client's first slow reader would otherwise deoptimize the pump).
+     */
+    private static final int SETTLE_READ = 16 << 10;
+    private static final int SETTLE_ROUNDS = 10;
+    /** Compilation time below which a round counts as settled. */
+    private static final long SETTLED_MILLIS = 20;
 
     private Warmup() {
     }
 
     /**
      * Moves {@code bytes} each way and {@link #TRIPS} round trips of 64 bytes through one
-     * bidirectional splice on {@code backend}, and checks the counts.
+     * bidirectional splice on {@code backend}, then {@link #CONNECTIONS} short connections through
+     * a relay, then settling rounds until the JIT is done (see {@link #settle}); checks every count.
      *
      * @return a line for the relay's log
      * @throws IOException if a socket fails, or the splice delivered other than what was sent
@@ -56,34 +71,11 @@ final class Warmup {
             t.setDaemon(true);
             return t;
         });
-        try (Demo.Rig rig = Demo.Rig.open()) {
-            rig.handle = backend.bidirectional(rig.relayClient, rig.relayTarget);
-            Future<?> up = io.submit(() -> write(rig.client, bytes));
-            Future<?> down = io.submit(() -> write(rig.target, bytes));
-            Future<Long> upRead = io.submit(() -> read(rig.target, bytes));
-            Future<Long> downRead = io.submit(() -> read(rig.client, bytes));
-            await(up);
-            await(down);
-            await(upRead);
-            await(downRead);
-            ByteBuffer request = ByteBuffer.allocate(TRIP_BYTES);
-            ByteBuffer echoed = ByteBuffer.allocate(TRIP_BYTES);
-            for (int i = 0; i < TRIPS; i++) {
-                send(rig.client, request);
-                receive(rig.target, echoed);
-                send(rig.target, echoed);
-                receive(rig.client, request);
-            }
-            rig.handle.unsplice();
-            SpliceResult r = rig.handle.completion().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            long expected = bytes + (long) TRIPS * TRIP_BYTES;
-            for (Direction d : Direction.values()) {
-                if (r.bytes(d) != expected) {
-                    throw new IOException("warm-up: " + d + " delivered " + r.bytes(d) + " of " + expected
-                            + " bytes: " + r);
-                }
-            }
+        int settle;
+        try {
+            traffic(backend, bytes, TRIPS, CHUNK, io);
             connections(backend, io);
+            settle = settle(backend, Math.min(bytes, SETTLE_BYTES), io);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("warm-up interrupted", e);
@@ -92,9 +84,73 @@ final class Warmup {
         } finally {
             io.shutdownNow();
         }
-        return String.format("splice-proxy relay warmed up (backend %s): %s each way, %d round trips and %d "
-                + "connections in %d ms", backend.name(), (bytes >> 20) + " MiB", TRIPS, CONNECTIONS,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return String.format("splice-proxy relay warmed up (backend %s): %s each way, %d round trips, %d "
+                + "connections and %d settling rounds in %d ms", backend.name(), (bytes >> 20) + " MiB", TRIPS,
+                CONNECTIONS, settle, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /**
+     * Repeats a short bulk and round-trip phase until a round adds less than
+     * {@link #SETTLED_MILLIS} of JIT compilation time (at most {@link #SETTLE_ROUNDS} rounds). While
+     * the first phases compile hundreds of methods, the JIT raises its thresholds for the rest, so
+     * the hottest splice paths (the pump, the loop) reach their final tier only after: measured on
+     * a 2-core machine, a relay without these rounds still spent a third of its CPU in the C2
+     * compiler during its first clients' gigabytes.
+     *
+     * @return the rounds run; 0 where the JVM does not report compilation time
+     */
+    private static int settle(SpliceBackend backend, long bytes, ExecutorService io)
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return 0;
+        }
+        int rounds = 0;
+        while (rounds < SETTLE_ROUNDS) {
+            long before = jit.getTotalCompilationTime();
+            traffic(backend, bytes, SETTLE_TRIPS, SETTLE_READ, io);
+            rounds++;
+            if (jit.getTotalCompilationTime() - before < SETTLED_MILLIS) {
+                break;
+            }
+        }
+        return rounds;
+    }
+
+    /**
+     * Moves {@code bytes} each way at once (read {@code readChunk} bytes at a time), then {@code trips} round trips of 64 bytes, through one
+     * bidirectional splice on {@code backend}, and checks the counts.
+     */
+    private static void traffic(SpliceBackend backend, long bytes, int trips, int readChunk, ExecutorService io)
+            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        try (Demo.Rig rig = Demo.Rig.open()) {
+            rig.handle = backend.bidirectional(rig.relayClient, rig.relayTarget);
+            Future<?> up = io.submit(() -> write(rig.client, bytes));
+            Future<?> down = io.submit(() -> write(rig.target, bytes));
+            Future<Long> upRead = io.submit(() -> read(rig.target, bytes, readChunk));
+            Future<Long> downRead = io.submit(() -> read(rig.client, bytes, readChunk));
+            await(up);
+            await(down);
+            await(upRead);
+            await(downRead);
+            ByteBuffer request = ByteBuffer.allocate(TRIP_BYTES);
+            ByteBuffer echoed = ByteBuffer.allocate(TRIP_BYTES);
+            for (int i = 0; i < trips; i++) {
+                send(rig.client, request);
+                receive(rig.target, echoed);
+                send(rig.target, echoed);
+                receive(rig.client, request);
+            }
+            rig.handle.unsplice();
+            SpliceResult r = rig.handle.completion().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            long expected = bytes + (long) trips * TRIP_BYTES;
+            for (Direction d : Direction.values()) {
+                if (r.bytes(d) != expected) {
+                    throw new IOException("warm-up: " + d + " delivered " + r.bytes(d) + " of " + expected
+                            + " bytes: " + r);
+                }
+            }
+        }
     }
 
     /** {@link #CONNECTIONS} connections, one 64-byte round trip each, through a relay to an echo target. */
@@ -161,11 +217,11 @@ final class Warmup {
         return null;
     }
 
-    private static long read(SocketChannel c, long bytes) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+    private static long read(SocketChannel c, long bytes, int size) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(size);
         long got = 0;
         while (got < bytes) {
-            chunk.clear().limit((int) Math.min(CHUNK, bytes - got));
+            chunk.clear().limit((int) Math.min(size, bytes - got));
             int n = c.read(chunk);
             if (n < 0) {
                 throw new EOFException("warm-up: end of stream after " + got + " of " + bytes + " bytes");

@@ -23,7 +23,7 @@ class WarmupTest {
     void run_movesEveryByteAndHandsEverythingBack(String backend) throws Exception {
         String line = Warmup.run(Splice.using(backend), 8L << 20);
         assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way, "
-                + Warmup.TRIPS + " round trips and " + Warmup.CONNECTIONS + " connections in "), line);
+                + Warmup.TRIPS + " round trips, " + Warmup.CONNECTIONS + " connections and "), line);
         long loops = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("splice4j-loop-")).count();
         assertTrue(loops <= Runtime.getRuntime().availableProcessors() || System.getProperty("splice4j.threads") != null,
