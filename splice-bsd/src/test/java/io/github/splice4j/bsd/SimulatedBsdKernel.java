@@ -46,9 +46,11 @@ import jnr.constants.platform.Errno;
  *       everything moved, and is not forwarded.
  *   <li>OpenBSD: the limit sets EFBIG; {@code sp_idle} is re-armed by every {@code somove()} pass
  *       and sets ETIMEDOUT; unsplicing a socket that is not spliced is EPROTO.
- *   <li>FreeBSD: the limit sets no error (the source turns readable only when bytes wait);
- *       {@code sp_idle} is one deadline from the splice call and sets no error; unsplicing a
- *       socket that is not spliced is ENOTCONN.
+ *   <li>FreeBSD: the limit sets no error ({@code so_splice_xfer()} calls {@code so_unsplice()},
+ *       which sets no so_error; its {@code sorwakeup()} makes the source readable only when bytes
+ *       wait); {@code sp_idle} is one deadline from the splice call ({@code so_splice()} arms it
+ *       once, {@code so_splice_timeout()} unsplices) and sets no error; unsplicing a socket that is
+ *       not spliced is ENOTCONN ({@code so_unsplice()}: no {@code SB_SPLICED}).
  *   <li>The splice call's checks ({@link #refusal}): EPROTONOSUPPORT, ENOTCONN (also after a
  *       reset), EINVAL, EBUSY; OpenBSD's ELOOP for a socket spliced to its own peer.
  *   <li>A drain whose connection was reset ends the splice as soon as its state shows it, written
@@ -242,7 +244,10 @@ final class SimulatedBsdKernel implements BsdKernel {
                         sp.idleDeadline = System.nanoTime() + idleNanos;
                     }
                     running.add(sp);
-                    sp.awaitingDrain = true;  // bytes already waiting move at once, as the kernels' first transfer does
+                    // bytes already waiting move at once: the kernels move them inside the call
+                    // (OpenBSD sosplice() -> somove(), FreeBSD so_splice() -> so_splice_xfer()),
+                    // this simulation right after it returns
+                    sp.awaitingDrain = true;
                     updateInterest(s);
                     updateInterest(d);
                     answer(this, null);
@@ -252,13 +257,17 @@ final class SimulatedBsdKernel implements BsdKernel {
     }
 
     /**
-     * The checks of the splice call, in the kernels' order; null if it may go ahead. OpenBSD
-     * {@code sosplice()} and FreeBSD {@code so_splice()}: TCP only (EPROTONOSUPPORT, a UNIX-domain
-     * socket included), a source that is not connected (ENOTCONN, also after a reset, which the
-     * JDK's {@code isConnected()} does not show), a negative limit (EINVAL), a source already
-     * spliced or a drain already a drain (EBUSY), a drain that is not connected (ENOTCONN).
+     * The checks of the splice call; null if it may go ahead. OpenBSD {@code sosplice()} and
+     * FreeBSD {@code so_splice()}: TCP only (EPROTONOSUPPORT, a UNIX-domain socket included), a
+     * source that is not connected (ENOTCONN, also after a reset, which the JDK's
+     * {@code isConnected()} does not show), a negative limit (EINVAL), a source already spliced or
+     * a drain already a drain (EBUSY), a drain that is not connected (ENOTCONN).
      * A listening socket (OpenBSD EOPNOTSUPP, FreeBSD EINVAL) never gets here: the backend splices
      * {@code SocketChannel}s only.
+     * The order is not FreeBSD {@code so_splice()}'s, which tests a negative limit first, zeroes
+     * the count right after the protocol check, then tests the source (ENOTCONN, EBUSY) and only
+     * then the drain (ENOTCONN, EBUSY): it differs only when two checks fail at once, or (the
+     * count) for a source refused ENOTCONN.
      */
     private Errno refusal(Sock s, Sock d, long max) {
         if (!isTcp(s) || !isTcp(d)) {
@@ -271,7 +280,7 @@ final class SimulatedBsdKernel implements BsdKernel {
             return Errno.EINVAL;
         }
         if (flavor == Flavor.FREEBSD) {
-            s.spliced = 0;  // FreeBSD so_splice(): the count is zeroed before the EBUSY check
+            s.spliced = 0;  // FreeBSD so_splice() zeroes so_splice_sent before its socket-state checks
         }
         if (s.out != null || d.in != null) {
             return Errno.EBUSY;
@@ -332,6 +341,7 @@ final class SimulatedBsdKernel implements BsdKernel {
                         s.watched = null;
                         updateInterest(s);
                     }
+                    // FreeBSD so_unsplice(): ENOTCONN when SB_SPLICED is not set; OpenBSD: EPROTO
                     answer(this, flavor == Flavor.OPENBSD ? Errno.EPROTO : Errno.ENOTCONN);
                 }
             }
@@ -550,7 +560,7 @@ final class SimulatedBsdKernel implements BsdKernel {
      * most {@code chunk} bytes and never past the limit (or, with {@code chunk} 1, reads the end of
      * stream or error of a source readable with nothing waiting). A writable TCP socket takes such a
      * chunk whole, so bytes are almost never left in flight, as in the kernel, which moves only
-     * what the drain has room for (somove(), so_splice_xfer()).
+     * what the drain has room for (OpenBSD somove(), FreeBSD so_splice_xfer_data()).
      */
     private void move(Splice sp, int chunk) {
         if (!running.contains(sp)) {
@@ -573,6 +583,9 @@ final class SimulatedBsdKernel implements BsdKernel {
                 return;
             }
             if (r < 0) {
+                // end of stream with nothing left: OpenBSD somove() unsplices at SS_CANTRCVMORE;
+                // FreeBSD so_splice_xfer_data() returns EPIPE, but only on the next wakeup after
+                // the pass that moved the last bytes (so_splice_xfer() does not recheck): here at once
                 sp.eof = true;
                 end(sp, null);
                 return;
@@ -617,7 +630,9 @@ final class SimulatedBsdKernel implements BsdKernel {
 
     /**
      * OpenBSD somove(): every pass that does not end the splice re-arms the idle timer, also one
-     * that moved nothing (the drain full); FreeBSD's sp_idle is one deadline from the splice call.
+     * that moved nothing (the drain full); FreeBSD's sp_idle is one deadline from the splice call
+     * (so_splice() arms its timeout task once and nothing re-arms it; so_splice_timeout() calls
+     * so_unsplice(), which sets no error).
      */
     private void restartIdle(Splice sp) {
         if (sp.idleNanos > 0 && flavor.restartsIdle() && !sp.ending) {
@@ -630,9 +645,13 @@ final class SimulatedBsdKernel implements BsdKernel {
      * ECONNRESET, which stays there.
      * OpenBSD somove(): SS_CANTSENDMORE on the drain sets EPIPE on the source and unsplices, which
      * wakes the source (sounsplice() -> sorwakeup()); the bytes stay in the source.
-     * FreeBSD: the drain's wakeup (sowwakeup_locked() -> splice_pull()) dissolves the splice at
-     * once with an EPIPE of its own that it sets nowhere: the source's SO_ERROR stays 0 and it
-     * turns readable only when bytes arrive, as after FreeBSD's limit.
+     * FreeBSD: the reset's soisdisconnected() sets SBS_CANTSENDMORE on the drain, and its wakeup
+     * (sowwakeup_locked() -> splice_pull() -> so_splice_dispatch()) runs so_splice_xfer(), where
+     * so_splice_xfer_data() returns EPIPE, an error it sets nowhere, and so_unsplice() dissolves the
+     * splice: the source's SO_ERROR stays 0 and it turns readable only when bytes arrive, as after
+     * FreeBSD's limit; the drain keeps ECONNRESET (sosend_generic_locked() tests SBS_CANTSENDMORE
+     * before so_error). Not modelled: FreeBSD takes bytes waiting in the source, up to the drain's
+     * emptied send buffer, and drops them with the failed send; here they stay in the source.
      */
     private void drainGone(Splice sp) {
         if (sp.drain.error == null) {
@@ -690,7 +709,8 @@ final class SimulatedBsdKernel implements BsdKernel {
             if (sp.endError != null || sp.eof) {
                 readableSoon.add(sp);
             } else {
-                src.watched = sp;  // readable once bytes wait (FreeBSD's limit and idle end)
+                // readable once bytes wait (FreeBSD's limit and idle end: so_unsplice() sets no error)
+                src.watched = sp;
             }
         }
         if (sp.waiter != null) {
@@ -706,19 +726,27 @@ final class SimulatedBsdKernel implements BsdKernel {
             if (!sp.ending && sp.source.channel.isOpen() && sp.drain.channel.isOpen()) {
                 if (flavor == Flavor.OPENBSD && LinuxTcpState.isReset(sp.source.channel)) {
                     // OpenBSD somove(): so_error is checked first; the bytes still waiting stay in
-                    // the source. (FreeBSD moves them first, as Linux's read() does, then fails.)
+                    // the source. (FreeBSD moves them first: soreceive_stream_locked() delivers
+                    // them despite so_error, as Linux's read() does, and so_splice_xfer_data() then
+                    // ends with EPIPE, leaving ECONNRESET in so_error. Not modelled: with the drain
+                    // full at the reset's wakeup FreeBSD ends at once, the bytes left in the source.)
                     fail(sp, Errno.ECONNRESET);
                     continue;
                 }
                 if (LinuxTcpState.isReset(sp.drain.channel)) {
-                    drainGone(sp);  // both kernels are woken by the drain's state, not by a write
+                    // both kernels are woken by the drain's state, not by a write: OpenBSD
+                    // sowwakeup() -> somove(), FreeBSD sowwakeup_locked() -> splice_pull()
+                    drainGone(sp);
                     continue;
                 }
             }
             if (!sp.source.channel.isOpen() || !sp.drain.channel.isOpen()) {
                 sp.inFlight = false;
                 sp.byCall = !sp.source.channel.isOpen();
-                end(sp, null);  // closing a socket dissolves its splice
+                // closing a socket dissolves its splice: OpenBSD soclose() -> sounsplice();
+                // FreeBSD soclose() does not unsplice, but the disconnect's wakeups (splice_push(),
+                // splice_pull()) run so_splice_xfer(), which ends with EPIPE and so_unsplice()
+                end(sp, null);
             } else if (sp.ending && sp.inFlight && now - sp.lastProgress >= FLUSH_PATIENCE_NANOS) {
                 finish(sp);
             } else if (!sp.ending && sp.idleNanos > 0 && now - sp.idleDeadline >= 0) {

@@ -118,7 +118,11 @@ class SimulatedKernelChecksTest {
         assertEquals(Errno.ECONNRESET, OPENBSD.soError(s.drain));
     }
 
-    /** FreeBSD: the drain's wakeup dissolves the splice; the source keeps no error and stays unreadable. */
+    /**
+     * FreeBSD: the drain's wakeup (sowwakeup_locked() -> splice_pull()) dissolves the splice
+     * (so_splice_xfer_data()'s EPIPE, then so_unsplice()); the source keeps no error and stays
+     * unreadable.
+     */
     @Test
     void freeBsd_drainReset_sourceSilent_dissolvesWithErrorOnDrainOnly() throws Exception {
         Spliced s = new Spliced(FREEBSD);
