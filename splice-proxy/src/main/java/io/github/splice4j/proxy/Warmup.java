@@ -94,8 +94,8 @@ final class Warmup {
      * {@link #SETTLED_MILLIS} of JIT compilation time (at most {@link #SETTLE_ROUNDS} rounds). While
      * the first phases compile hundreds of methods, the JIT raises its thresholds for the rest, so
      * the hottest splice paths (the pump, the loop) reach their final tier only after: measured on
-     * a 2-core machine, a relay without these rounds still spent a third of its CPU in the C2
-     * compiler during its first clients' gigabytes.
+     * a 2-core machine, a relay without these rounds still spent 21-30% of its CPU in the C2
+     * compiler during its first client's transfer (docs/benchmarks.md).
      *
      * @return the rounds run; 0 where the JVM does not report compilation time
      */
@@ -118,8 +118,9 @@ final class Warmup {
     }
 
     /**
-     * Moves {@code bytes} each way at once (read {@code readChunk} bytes at a time), then {@code trips} round trips of 64 bytes, through one
-     * bidirectional splice on {@code backend}, and checks the counts.
+     * Moves {@code bytes} each way at once (read {@code readChunk} bytes at a time), then
+     * {@code trips} round trips of 64 bytes, through one bidirectional splice on {@code backend},
+     * and checks the counts.
      */
     private static void traffic(SpliceBackend backend, long bytes, int trips, int readChunk, ExecutorService io)
             throws IOException, InterruptedException, ExecutionException, TimeoutException {
