@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceOptions;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,13 +141,6 @@ class BidirectionalEndsTest {
     }
 
     private SocketChannel[] pair() throws IOException {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            SocketChannel client = SocketChannel.open(server.getLocalAddress());
-            SocketChannel accepted = server.accept();
-            opened.add(client);
-            opened.add(accepted);
-            return new SocketChannel[] {client, accepted};
-        }
+        return LoopbackPairs.open(opened);
     }
 }

@@ -11,11 +11,8 @@ import io.github.splice4j.SpliceHandle;
 import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.SpliceResult;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,14 +193,7 @@ class SimulatedBsdBehaviourTest {
     }
 
     private SocketChannel[] pair() throws IOException {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            SocketChannel client = SocketChannel.open(server.getLocalAddress());
-            SocketChannel accepted = server.accept();
-            opened.add(client);
-            opened.add(accepted);
-            return new SocketChannel[] {client, accepted};
-        }
+        return LoopbackPairs.open(opened);
     }
 
     private static byte[] random(int n) {
