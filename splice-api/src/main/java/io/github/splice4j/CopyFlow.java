@@ -32,10 +32,17 @@ final class CopyFlow extends Flow {
 
     CopyFlow(Session session, Direction direction, SocketChannel source, SocketChannel drain, CopyTransfer copy,
             boolean endsAtStart) {
+        this(session, direction, source, drain, copy, endsAtStart, 0);
+    }
+
+    /** A direction that carries on after {@code taken} bytes another transfer moved (Flow#handOver). */
+    CopyFlow(Session session, Direction direction, SocketChannel source, SocketChannel drain, CopyTransfer copy,
+            boolean endsAtStart, long taken) {
         super(session, direction, source, drain);
         this.copy = copy;
         this.max = session.options.maxBytes();
         this.endsAtStart = endsAtStart;
+        this.taken = taken;
     }
 
     @Override

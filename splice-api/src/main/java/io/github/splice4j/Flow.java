@@ -55,6 +55,8 @@ abstract class Flow implements EventLoop.Timed {
     /** Whether the engine keeps the idle timer (the kernel does not). */
     private boolean engineIdle;
     private SpliceEnd end;
+    /** Another flow carries this direction on (#handOver): this one does nothing more. */
+    private boolean handedOver;
     private IOException error;
     private boolean wantRead;
     private boolean wantWrite;
@@ -182,8 +184,27 @@ abstract class Flow implements EventLoop.Timed {
         return session;
     }
 
+    /** Whether this flow is done: the direction ended, or another flow carries it on. */
     final boolean ended() {
-        return end != null;
+        return end != null || handedOver;
+    }
+
+    /**
+     * Inside the guard, while this direction runs: {@code next} carries it on from here, with this
+     * one's count and idle timer. This one stops its timers, releases its transfer and ends
+     * nothing; the session puts {@code next} in its place.
+     */
+    final void handOver(Flow next) {
+        next.delivered = delivered;
+        next.lastActivity = lastActivity;
+        handedOver = true;
+        wantRead = false;
+        wantWrite = false;
+        session.loop.cancel(timer);
+        session.loop.cancel(drainTimer);
+        timer = null;
+        drainTimer = null;
+        releaseTransfer();
     }
 
     final long delivered() {
@@ -392,13 +413,17 @@ abstract class Flow implements EventLoop.Timed {
         session.loop.cancel(drainTimer);
         timer = null;
         drainTimer = null;
+        releaseTransfer();
+        session.flowEnded(this);
+        session.endFuture(direction).complete(why);
+    }
+
+    private void releaseTransfer() {
         try {
             transfer().release();
         } catch (RuntimeException e) {
             Backends.LOG.log(Level.WARNING, "splice4j: release failed", e);
         }
-        session.flowEnded(this);
-        session.endFuture(direction).complete(why);
     }
 
     /** Adds this direction's end to the result being built. */

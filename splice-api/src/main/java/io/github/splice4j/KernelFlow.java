@@ -2,6 +2,7 @@ package io.github.splice4j;
 
 import io.github.splice4j.spi.KernelTransfer;
 import io.github.splice4j.spi.Transfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -87,9 +88,25 @@ final class KernelFlow extends Flow {
                 deliveredTotal(kernel().transferred());
                 finish(why);
             }
+        } catch (TransferUnsupportedException e) {
+            continueByCopy(e);
         } catch (IOException e) {
             fail(e, true);
         }
+    }
+
+    /**
+     * The kernel let go before the end, with bytes still in the source (docs/bsd.md, "FreeBSD's
+     * early end"): the engine's copy moves the rest, from the kernel's final count on.
+     */
+    private void continueByCopy(TransferUnsupportedException why) {
+        try {
+            deliveredTotal(kernel().transferred());
+        } catch (IOException e) {
+            fail(e, true);
+            return;
+        }
+        session.continueByCopy(this, why);
     }
 
     @Override

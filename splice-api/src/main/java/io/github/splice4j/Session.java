@@ -1,7 +1,8 @@
 package io.github.splice4j;
 
-import io.github.splice4j.spi.KernelTransfer;
 import io.github.splice4j.spi.Errors;
+import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -312,6 +313,26 @@ final class Session implements SpliceHandle, EventLoop.Timed {
                     : new Flow[] {Flow.unopened(this, Direction.FORWARD, a, b)};
         }
         return flows;
+    }
+
+    /**
+     * On the loop, inside the guard: the kernel let go of {@code from}'s direction before its end,
+     * with bytes still in the source. The engine's copy carries it on in its place, with the same
+     * count, limit and idle timer, and moves what waits now.
+     */
+    void continueByCopy(Flow from, TransferUnsupportedException why) {
+        CopyFlow next = new CopyFlow(this, from.direction, from.source, from.drain,
+                loop.newCopy(from.source, from.drain), false, from.delivered());
+        from.handOver(next);
+        Flow[] replaced = flows.clone();
+        replaced[from.direction.ordinal()] = next;
+        flows = replaced;
+        CopyFlow.reportFallback(this, why, from.source, from.drain);
+        next.start();
+        if (bidirectional && replaced[1 - from.direction.ordinal()].ended()) {
+            next.otherEnded();
+        }
+        next.moveWaiting();
     }
 
     /** Whether the splice has one direction only: no other direction reads its drain. */

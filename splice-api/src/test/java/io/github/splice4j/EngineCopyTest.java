@@ -117,6 +117,44 @@ class EngineCopyTest {
         }
     }
 
+    /**
+     * A kernel that lets go early (FreeBSD at a FIN with the drain full): the engine's copy
+     * carries on from the kernel's count, under the same limit, and leaves the bytes past it in
+     * the source.
+     */
+    @Test
+    void kernelLetsGoEarly_copyCarriesOnFromItsCountUnderTheLimit() throws Exception {
+        use("letting-go-early");
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            SocketChannel client = SocketChannel.open(server.getLocalAddress());
+            SocketChannel a = server.accept();
+            SocketChannel b = SocketChannel.open(server.getLocalAddress());
+            SocketChannel target = server.accept();
+            byte[] data = new byte[20];
+            new Random(5).nextBytes(data);
+            client.write(ByteBuffer.wrap(data));
+            SpliceHandle h = Splice.unidirectional(a, b, SpliceOptions.builder().maxBytes(10).build());
+            SpliceResult r = h.completion().get(20, TimeUnit.SECONDS);
+            assertEquals(SpliceEnd.MAX_BYTES, r.end(Direction.FORWARD), r::toString);
+            assertEquals(10, r.bytes(Direction.FORWARD));
+            long copied = 10 - FakeProviders.LettingGoEarly.CLAIMED;
+            ByteBuffer got = ByteBuffer.allocate((int) copied);
+            while (got.hasRemaining()) {
+                target.read(got);
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, (int) copied), got.array());
+            ByteBuffer rest = ByteBuffer.allocate(data.length - (int) copied);
+            while (rest.hasRemaining()) {
+                a.read(rest);
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) copied, data.length), rest.array());
+            for (SocketChannel c : new SocketChannel[] {client, a, b, target}) {
+                c.close();
+            }
+        }
+    }
+
     @Test
     void refusedSockets_recordFallbackEvent() throws Exception {
         java.util.concurrent.BlockingQueue<jdk.jfr.consumer.RecordedEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();

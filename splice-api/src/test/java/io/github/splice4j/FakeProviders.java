@@ -3,6 +3,7 @@ package io.github.splice4j;
 import io.github.splice4j.spi.SpliceProvider;
 import io.github.splice4j.spi.Transfer;
 import io.github.splice4j.spi.CopyTransfer;
+import io.github.splice4j.spi.KernelTransfer;
 import io.github.splice4j.spi.TransferUnsupportedException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -163,6 +164,56 @@ final class FakeProviders {
                 @Override
                 public java.nio.ByteBuffer takePending() {
                     return java.nio.ByteBuffer.allocate(0);
+                }
+
+                @Override
+                public void release() {
+                }
+            };
+        }
+    }
+
+    /**
+     * A kernel backend whose kernel lets go of every splice at once, as FreeBSD does at a FIN
+     * that finds the drain full, with bytes still in the source; it claims to have moved
+     * {@link #CLAIMED} bytes first. The engine must carry the direction on with its copy, from
+     * that count and under the same limit.
+     */
+    public static final class LettingGoEarly extends Fake {
+        /** The bytes the fake kernel says it moved before letting go (it moved none). */
+        static final long CLAIMED = 5;
+
+        /** For ServiceLoader. */
+        public LettingGoEarly() {
+            super("fake-letting-go-early", SpliceProvider.NATIVE_PRIORITY, null);
+        }
+
+        @Override
+        public Transfer newTransfer(SocketChannel source, SocketChannel drain, SpliceOptions options) {
+            return new KernelTransfer() {
+                @Override
+                public long transferred() {
+                    return CLAIMED;
+                }
+
+                @Override
+                public SpliceEnd ended() throws TransferUnsupportedException {
+                    throw new TransferUnsupportedException("the kernel ended the splice early");
+                }
+
+                @Override
+                public void stop() {
+                }
+
+                @Override
+                public boolean kernelIdle() {
+                    return false;
+                }
+
+                @Override
+                public boolean reportsReadable(Runnable readable) {
+                    readable.run();
+                    return true;
                 }
 
                 @Override

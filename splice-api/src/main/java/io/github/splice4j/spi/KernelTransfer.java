@@ -28,6 +28,10 @@ public abstract non-sealed class KernelTransfer extends Transfer {
      *
      * @return null if it still runs, else {@link SpliceEnd#EOF}, {@link SpliceEnd#MAX_BYTES} or
      *     {@link SpliceEnd#IDLE_TIMEOUT}
+     * @throws TransferUnsupportedException if the kernel let go of the splice before its end, with
+     *     bytes still waiting in the source (FreeBSD does at a FIN that finds the drain full): the
+     *     engine's copy moves the rest of the direction, carrying on from {@link #transferred()}
+     *     under the same limit and idle timeout
      * @throws IOException if the splice ended with an error
      */
     public abstract SpliceEnd ended() throws IOException;

@@ -4,6 +4,7 @@ import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.spi.ErrnoException;
 import io.github.splice4j.spi.KernelTransfer;
+import io.github.splice4j.spi.TransferUnsupportedException;
 import io.github.splice4j.unix.Errnos;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -110,7 +111,11 @@ final class BsdTransfer extends KernelTransfer {
         return count;
     }
 
-    /** Called when the source turned readable, which it does only once the kernel let go of it. */
+    /**
+     * Called when the source turned readable, which it does only once the kernel let go of it. With
+     * no error and no limit reached that is the end of stream, unless bytes still wait in the
+     * source: then the kernel let go early, and the engine's copy moves the rest.
+     */
     @Override
     public SpliceEnd ended() throws IOException {
         Errno error = sourceError();
@@ -130,7 +135,26 @@ final class BsdTransfer extends KernelTransfer {
             return SpliceEnd.MAX_BYTES;  // FreeBSD sets no error at the limit
         }
         checkDrain();
+        int waiting = waitingInSource();
+        if (waiting > 0) {
+            // FreeBSD so_splice_xfer_data(): a FIN that finds the drain full ends the splice with
+            // bytes unmoved and no error (docs/bsd.md, "FreeBSD's early end"); the copy moves them
+            throw new TransferUnsupportedException("the kernel ended the splice at end of stream with " + waiting
+                    + " bytes still in the source");
+        }
         return SpliceEnd.EOF;
+    }
+
+    /**
+     * Bytes waiting in the source (FIONREAD, through the JDK, which checks that the channel is
+     * still open); 0 if none or if that cannot be told.
+     */
+    private int waitingInSource() {
+        try {
+            return source.socket().getInputStream().available();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** FreeBSD: the limit may have been reached with nothing more to read, which no event shows. */

@@ -11,8 +11,10 @@ import jnr.ffi.annotations.Out;
 /**
  * What the simulated kernel must know of a Linux TCP socket and the JDK does not tell without
  * reading it: whether its connection is gone (a reset received, so the kernel can send no more
- * and a BSD socket would have SS_CANTSENDMORE and so_error ECONNRESET). Read, without changing
- * anything, from {@code tcpi_state}, the first byte of Linux's {@code struct tcp_info}.
+ * and a BSD socket would have SS_CANTSENDMORE and so_error ECONNRESET), and whether its peer's
+ * FIN has arrived (a BSD socket would have SBS_CANTRCVMORE, even with bytes still waiting). Read,
+ * without changing anything, from {@code tcpi_state}, the first byte of Linux's
+ * {@code struct tcp_info}.
  */
 final class LinuxTcpState {
 
@@ -20,6 +22,12 @@ final class LinuxTcpState {
     private static final int TCP_INFO = 11;
     /** {@code TCP_CLOSE} in Linux's include/net/tcp_states.h: after a reset, or never connected. */
     private static final int TCP_CLOSE = 7;
+    /** The states after the peer's FIN arrived, in Linux's include/net/tcp_states.h. */
+    private static final int TCP_CLOSE_WAIT = 8;
+    private static final int TCP_LAST_ACK = 9;
+    private static final int TCP_CLOSING = 11;
+    /** Where {@code tcpi_notsent_bytes} sits in {@code struct tcp_info} (include/uapi/linux/tcp.h). */
+    private static final int NOTSENT_BYTES = 144;
 
     private LinuxTcpState() {
     }
@@ -41,15 +49,54 @@ final class LinuxTcpState {
      */
     static boolean isReset(SocketChannel channel) {
         try {
-            if (!channel.isOpen() || !channel.isConnected() || channel.socket().isOutputShutdown()) {
-                return false;
+            return !channel.socket().isOutputShutdown() && state(channel) == TCP_CLOSE;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether the peer's FIN has arrived at {@code channel} (CLOSE_WAIT, LAST_ACK or CLOSING),
+     * whether or not bytes before it are still unread; false if that cannot be told.
+     */
+    static boolean finReceived(SocketChannel channel) {
+        int state = state(channel);
+        return state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING;
+    }
+
+    /**
+     * Bytes written to {@code channel} that TCP has not sent yet ({@code tcpi_notsent_bytes}, at
+     * byte 144 of {@code struct tcp_info} since Linux 4.6; little-endian, as on every machine
+     * this runs on); -1 if that cannot be told. A FIN sent after them waits for them.
+     */
+    static long unsentBytes(SocketChannel channel) {
+        byte[] info = info(channel);
+        if (info == null) {
+            return -1;
+        }
+        return (info[NOTSENT_BYTES] & 0xffL) | (info[NOTSENT_BYTES + 1] & 0xffL) << 8
+                | (info[NOTSENT_BYTES + 2] & 0xffL) << 16 | (info[NOTSENT_BYTES + 3] & 0xffL) << 24;
+    }
+
+    /** {@code tcpi_state} of an open, connected {@code channel}; -1 if that cannot be told. */
+    private static int state(SocketChannel channel) {
+        byte[] info = info(channel);
+        return info == null ? -1 : info[0] & 0xff;
+    }
+
+    /** {@code struct tcp_info} of an open, connected {@code channel}; null if it cannot be read. */
+    private static byte[] info(SocketChannel channel) {
+        try {
+            if (!channel.isOpen() || !channel.isConnected()) {
+                return null;
             }
             int fd = ChannelDescriptors.get().fd(channel);
             byte[] info = new byte[256];
-            int r = Holder.LIBC.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, new IntByReference(info.length));
-            return r == 0 && (info[0] & 0xff) == TCP_CLOSE;
+            IntByReference len = new IntByReference(info.length);
+            int r = Holder.LIBC.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, len);
+            return r == 0 && len.getValue() >= NOTSENT_BYTES + 4 ? info : null;
         } catch (IOException | RuntimeException | LinkageError e) {
-            return false;
+            return null;
         }
     }
 }

@@ -50,7 +50,9 @@ import jnr.constants.platform.Errno;
  *       which sets no so_error; its {@code sorwakeup()} makes the source readable only when bytes
  *       wait); {@code sp_idle} is one deadline from the splice call ({@code so_splice()} arms it
  *       once, {@code so_splice_timeout()} unsplices) and sets no error; unsplicing a socket that is
- *       not spliced is ENOTCONN ({@code so_unsplice()}: no {@code SB_SPLICED}).
+ *       not spliced is ENOTCONN ({@code so_unsplice()}: no {@code SB_SPLICED}); a FIN that
+       arrives while the drain is full ends the splice with no error and bytes still in the
+       source ({@code so_splice_xfer_data()}: nothing can move, {@code SBS_CANTRCVMORE}).
  *   <li>The splice call's checks ({@link #refusal}): EPROTONOSUPPORT, ENOTCONN (also after a
  *       reset), EINVAL, EBUSY; OpenBSD's ELOOP for a socket spliced to its own peer.
  *   <li>A drain whose connection was reset ends the splice as soon as its state shows it, written
@@ -95,6 +97,10 @@ final class SimulatedBsdKernel implements BsdKernel {
     /** Passes of the simulation thread's loop, and SO_ERROR reads of spliced sources: tests see from them that nothing spins. */
     final AtomicLong passes = new AtomicLong();
     final AtomicLong errorReads = new AtomicLong();
+    /** FreeBSD splices ended by a FIN while the drain was full, bytes still in the source: tests wait for one. */
+    final AtomicLong earlyEnds = new AtomicLong();
+    /** Selects the simulation thread began; only that thread uses it. */
+    private long selects;
 
     /** A simulated kernel with {@code flavor}'s semantics; starts its thread (a daemon). */
     SimulatedBsdKernel(Flavor flavor) {
@@ -151,6 +157,13 @@ final class SimulatedBsdKernel implements BsdKernel {
         boolean inFlight;
         /** The source has bytes (or its end): the next chunk is read once the drain is writable. */
         boolean awaitingDrain;
+        /** {@link #selects} when {@link #awaitingDrain} was set: a later select that left it set found the drain full. */
+        long awaitingSince;
+        /**
+         * Ended by FreeBSD's FIN with the drain full: what is in flight stands for bytes already in
+         * the drain's buffer, so it waits for the drain however long (unless a call waits too).
+         */
+        boolean early;
         /** Ends as soon as nothing is in flight. */
         boolean ending;
         /** The error the end sets on the source; null for none. */
@@ -247,7 +260,7 @@ final class SimulatedBsdKernel implements BsdKernel {
                     // bytes already waiting move at once: the kernels move them inside the call
                     // (OpenBSD sosplice() -> somove(), FreeBSD so_splice() -> so_splice_xfer()),
                     // this simulation right after it returns
-                    sp.awaitingDrain = true;
+                    awaitDrain(sp);
                     updateInterest(s);
                     updateInterest(d);
                     answer(this, null);
@@ -467,6 +480,7 @@ final class SimulatedBsdKernel implements BsdKernel {
     private void run() {
         while (true) {
             try {
+                selects++;
                 selector.select(this::onKey, timeoutMillis());
                 passes.incrementAndGet();
                 List<Runnable> announce = new ArrayList<>();
@@ -541,7 +555,7 @@ final class SimulatedBsdKernel implements BsdKernel {
                     move(s.out, 1);
                 } else if (s.out != null) {
                     restartIdle(s.out);  // OpenBSD: sorwakeup() runs a somove() pass, which re-arms the timer
-                    s.out.awaitingDrain = true;  // move once the drain can take a chunk whole
+                    awaitDrain(s.out);  // move once the drain can take a chunk whole
                     updateInterest(s);
                     updateInterest(s.out.drain);
                 } else if (s.watched != null) {
@@ -626,6 +640,27 @@ final class SimulatedBsdKernel implements BsdKernel {
         restartIdle(sp);
         updateInterest(sp.source);
         updateInterest(sp.drain);
+    }
+
+    /** The source has bytes or its end: the next chunk moves once the drain is writable. */
+    private void awaitDrain(Splice sp) {
+        sp.awaitingDrain = true;
+        sp.awaitingSince = selects;
+    }
+
+    /**
+     * Whether the drain of {@code sp} has no room: a write to it left bytes in flight, or a select
+     * since bytes waited did not find it writable. (Linux stops calling a socket writable a little
+     * before its send buffer is full, so this takes a drain for full a little early.)
+     */
+    private boolean drainFull(Splice sp) {
+        return sp.inFlight || (sp.awaitingDrain && selects > sp.awaitingSince);
+    }
+
+    /** For tests: whether the splice of {@code source} runs and waits for room in its drain. */
+    synchronized boolean waitsOnFullDrain(int source) throws IOException {
+        Splice sp = sock(source).out;
+        return sp != null && !sp.ending && drainFull(sp);
     }
 
     /**
@@ -739,6 +774,19 @@ final class SimulatedBsdKernel implements BsdKernel {
                     drainGone(sp);
                     continue;
                 }
+                if (flavor == Flavor.FREEBSD && drainFull(sp) && LinuxTcpState.finReceived(sp.source.channel)) {
+                    // FreeBSD: the FIN's wakeup (sorwakeup_locked() -> splice_push()) runs
+                    // so_splice_xfer(); so_splice_xfer_data() moves min(max, sbspace(drain),
+                    // sbavail(source)) bytes, which is 0 with the drain full, and a 0 with
+                    // SBS_CANTRCVMORE is EPIPE, set nowhere; so_unsplice() dissolves the splice
+                    // and wakes the source (sorwakeup()): SO_ERROR 0, bytes still in it. (OpenBSD's
+                    // somove() unsplices at SS_CANTRCVMORE only once the source is empty.) Here on
+                    // the next pass after the FIN arrived, not inside its wakeup.
+                    sp.early = true;
+                    earlyEnds.incrementAndGet();
+                    end(sp, null);
+                    continue;
+                }
             }
             if (!sp.source.channel.isOpen() || !sp.drain.channel.isOpen()) {
                 sp.inFlight = false;
@@ -747,7 +795,8 @@ final class SimulatedBsdKernel implements BsdKernel {
                 // FreeBSD soclose() does not unsplice, but the disconnect's wakeups (splice_push(),
                 // splice_pull()) run so_splice_xfer(), which ends with EPIPE and so_unsplice()
                 end(sp, null);
-            } else if (sp.ending && sp.inFlight && now - sp.lastProgress >= FLUSH_PATIENCE_NANOS) {
+            } else if (sp.ending && sp.inFlight && (!sp.early || sp.waiter != null)
+                    && now - sp.lastProgress >= FLUSH_PATIENCE_NANOS) {
                 finish(sp);
             } else if (!sp.ending && sp.idleNanos > 0 && now - sp.idleDeadline >= 0) {
                 end(sp, flavor.restartsIdle() ? Errno.ETIMEDOUT : null);

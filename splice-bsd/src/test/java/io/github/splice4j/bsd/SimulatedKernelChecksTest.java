@@ -165,6 +165,116 @@ class SimulatedKernelChecksTest {
         assertTrue(a[1].read(ByteBuffer.allocate(1024)) > 0, "bytes still waiting in the source");
     }
 
+    /**
+     * FreeBSD so_splice_xfer_data(): a FIN whose wakeup finds the drain full moves nothing, and
+     * nothing to move with SBS_CANTRCVMORE ends the splice (EPIPE, set nowhere): the source turns
+     * readable with SO_ERROR 0 and bytes still in it.
+     */
+    @Test
+    void freeBsd_finWhileDrainFull_endsWithBytesStillInSource() throws Exception {
+        Spliced s = new Spliced(FREEBSD);
+        long early = FREEBSD.earlyEnds.get();
+        long sent = fillUntilDrainFull(FREEBSD, s.source, s.sourceChannel, s.in);
+        s.in.shutdownOutput();
+        awaitEarlyEnd(FREEBSD, early);
+        // the drain's reader may now read: a chunk the simulation still holds (docs/bsd.md,
+        // "bytes in flight") stands for bytes already in the drain's buffer, and goes first
+        s.out.configureBlocking(false);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!s.readable.await(5, TimeUnit.MILLISECONDS)) {
+            assertTrue(System.nanoTime() < deadline, "the FIN ended the splice");
+            s.out.read(ByteBuffer.allocate(64 * 1024));
+        }
+        assertNull(FREEBSD.soError(s.source));
+        assertTrue(FREEBSD.splicedBytes(s.source) < sent, "not every byte moved");
+        assertTrue(s.sourceChannel.read(ByteBuffer.allocate(1024)) > 0, "bytes still waiting in the source");
+    }
+
+    /**
+     * The library on FreeBSD's early end (above): the bytes left in the source are copied by the
+     * engine, every byte arrives once and in order, then EOF, and the count covers them all.
+     */
+    @Test
+    void freeBsd_finWhileDrainFull_everyByteArrivesThenEof() throws Exception {
+        SocketChannel[] a = pair();
+        SocketChannel[] b = smallBufferPair();
+        SpliceHandle h = Splice.using(SimulatedFreeBsdProvider.NAME).unidirectional(a[1], b[0]);
+        long early = FREEBSD.earlyEnds.get();
+        long sent = fillUntilDrainFull(FREEBSD, FREEBSD.fd(a[1]), a[1], a[0]);
+        a[0].shutdownOutput();
+        awaitEarlyEnd(FREEBSD, early);
+        assertEquals(sent, readPattern(b[1]), "bytes read before end of stream, each in its place");
+        SpliceResult r = h.completion().get(10, TimeUnit.SECONDS);
+        assertEquals(SpliceEnd.EOF, r.end(Direction.FORWARD), r::toString);
+        assertEquals(sent, r.bytes(Direction.FORWARD));
+    }
+
+    /**
+     * Writes the pattern {@code i % 251} to {@code in} (made non-blocking), 16 KiB at a time and
+     * each only once TCP sent the one before, until the splice of its peer {@code source} waits
+     * on a full drain that nobody reads, with bytes waiting in the source and nothing left unsent
+     * in {@code in}, ten checks in a row 20 ms apart. So a FIN sent next arrives at once behind
+     * the last byte (TCP delivers a FIN in order, after the bytes before it), while the drain is
+     * still full.
+     *
+     * @return the bytes written
+     */
+    private static long fillUntilDrainFull(SimulatedBsdKernel kernel, int source, SocketChannel sourceChannel,
+            SocketChannel in) throws Exception {
+        in.configureBlocking(false);
+        ByteBuffer chunk = ByteBuffer.allocate(16 * 1024);
+        long sent = 0;
+        int full = 0;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (full < 10) {
+            assertTrue(System.nanoTime() < deadline, "the drain filled");
+            if (LinuxTcpState.unsentBytes(in) != 0) {
+                full = 0;
+                Thread.sleep(1);
+            } else if (kernel.waitsOnFullDrain(source) && waiting(sourceChannel) > 0) {
+                full++;
+                Thread.sleep(20);
+            } else {
+                full = 0;
+                chunk.clear();
+                for (int i = 0; i < chunk.capacity(); i++) {
+                    chunk.put(i, (byte) ((sent + i) % 251));
+                }
+                sent += in.write(chunk);
+            }
+        }
+        return sent;
+    }
+
+    /** Bytes waiting in {@code c}, read or not (FIONREAD); nothing is taken from it. */
+    private static int waiting(SocketChannel c) throws IOException {
+        return c.socket().getInputStream().available();
+    }
+
+    /** Until {@code kernel} ended a splice early since it had ended {@code before}. */
+    private static void awaitEarlyEnd(SimulatedBsdKernel kernel, long before) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (kernel.earlyEnds.get() == before) {
+            assertTrue(System.nanoTime() < deadline, "the FIN ended the kernel splice early");
+            Thread.sleep(5);
+        }
+    }
+
+    /** Reads {@code c} to end of stream, checking every byte against the pattern {@code i % 251}; returns the count. */
+    private static long readPattern(SocketChannel c) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        long n = 0;
+        int r;
+        while ((r = c.read(b)) >= 0) {
+            for (int i = 0; i < r; i++) {
+                assertEquals((byte) ((n + i) % 251), b.get(i), "byte " + (n + i));
+            }
+            n += r;
+            b.clear();
+        }
+        return n;
+    }
+
     /** Both kernels refuse a UNIX-domain socket (EPROTONOSUPPORT): the backend copies it with nio instead. */
     @ParameterizedTest
     @ValueSource(strings = {SimulatedOpenBsdProvider.NAME, SimulatedFreeBsdProvider.NAME})
@@ -187,6 +297,9 @@ class SimulatedKernelChecksTest {
 
     /** A splice from one pair's accepted end to another pair's client end, nothing flowing. */
     private final class Spliced {
+        /** The source's peer: what it writes is spliced. */
+        final SocketChannel in;
+        final SocketChannel sourceChannel;
         final SocketChannel out;
         final int source;
         final int drain;
@@ -194,9 +307,11 @@ class SimulatedKernelChecksTest {
 
         Spliced(SimulatedBsdKernel kernel) throws IOException {
             SocketChannel[] a = pair();
-            SocketChannel[] b = pair();
+            SocketChannel[] b = smallBufferPair();
             a[1].configureBlocking(false);
             b[0].configureBlocking(false);
+            in = a[0];
+            sourceChannel = a[1];
             out = b[1];
             source = kernel.fd(a[1]);
             drain = kernel.fd(b[0]);
@@ -231,6 +346,21 @@ class SimulatedKernelChecksTest {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             return keep(SocketChannel.open(server.getLocalAddress()), server.accept());
+        }
+    }
+
+    /**
+     * A pair with fixed 64 KiB buffers (the accepted end's receive buffer, the client's send
+     * buffer): once the client end, a drain, is full, it stays full while nobody reads.
+     */
+    private SocketChannel[] smallBufferPair() throws IOException {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.setOption(StandardSocketOptions.SO_RCVBUF, 64 * 1024);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketChannel client = SocketChannel.open();
+            client.setOption(StandardSocketOptions.SO_SNDBUF, 64 * 1024);
+            client.connect(server.getLocalAddress());
+            return keep(client, server.accept());
         }
     }
 
