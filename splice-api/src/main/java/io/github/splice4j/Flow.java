@@ -198,13 +198,7 @@ abstract class Flow implements EventLoop.Timed {
         next.delivered = delivered;
         next.lastActivity = lastActivity;
         handedOver = true;
-        wantRead = false;
-        wantWrite = false;
-        session.loop.cancel(timer);
-        session.loop.cancel(drainTimer);
-        timer = null;
-        drainTimer = null;
-        releaseTransfer();
+        stop();
     }
 
     final long delivered() {
@@ -407,18 +401,19 @@ abstract class Flow implements EventLoop.Timed {
 
     private void end(SpliceEnd why) {
         end = why;
+        stop();
+        session.flowEnded(this);
+        session.endFuture(direction).complete(why);
+    }
+
+    /** This flow wants nothing more from the loop: no interest, no timer, no transfer. */
+    private void stop() {
         wantRead = false;
         wantWrite = false;
         session.loop.cancel(timer);
         session.loop.cancel(drainTimer);
         timer = null;
         drainTimer = null;
-        releaseTransfer();
-        session.flowEnded(this);
-        session.endFuture(direction).complete(why);
-    }
-
-    private void releaseTransfer() {
         try {
             transfer().release();
         } catch (RuntimeException e) {
