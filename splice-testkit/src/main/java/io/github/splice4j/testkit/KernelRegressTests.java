@@ -41,6 +41,13 @@ abstract class KernelRegressTests extends ConformanceBase {
     private static final int SIZE = 256 * 1024;
     /** Small, as in socket_splice.c's smallbuf cases; TCP on loopback is slow with 2 KiB. */
     private static final int SMALL_BUFFER = 4 * 1024;
+    /**
+     * Bytes each way through the small buffers: sixteen buffers' worth. TCP on a 64 KiB-MTU
+     * loopback stalls through 4 KiB buffers (the receive window stays below a segment): 64 KiB
+     * took 0.45 s, 128 KiB 2.3 s and 256 KiB 5.5 s alone, and over the 10 s a helper may take beside
+     * another build.
+     */
+    private static final int SMALL_SIZE = 16 * SMALL_BUFFER;
 
     private final List<SocketChannel> own = new ArrayList<>();
     private final List<Path> paths = new ArrayList<>();
@@ -78,7 +85,7 @@ abstract class KernelRegressTests extends ConformanceBase {
             c.setOption(StandardSocketOptions.SO_RCVBUF, SMALL_BUFFER);
             c.setOption(StandardSocketOptions.SO_SNDBUF, SMALL_BUFFER);
         }
-        bothWaysIntact(r.client(), r.a(), r.b(), r.server());
+        bothWaysIntact(r.client(), r.a(), r.b(), r.server(), SMALL_SIZE);
     }
 
     /** socket_splice.c splice_resplice: the second splice carries on where the first stopped. */
@@ -113,14 +120,20 @@ abstract class KernelRegressTests extends ConformanceBase {
         bothWaysIntact(unix[0], unix[1], tcp.client(), tcp.accepted());
     }
 
-    /**
-     * Splices {@code a} with {@code b} and sends {@link #SIZE} bytes each way at once between
-     * {@code client} (a's peer) and {@code server} (b's peer); both directions end at end of stream.
-     */
+    /** {@link #bothWaysIntact(SocketChannel, SocketChannel, SocketChannel, SocketChannel, int)} with {@link #SIZE}. */
     private void bothWaysIntact(SocketChannel client, SocketChannel a, SocketChannel b, SocketChannel server)
             throws Exception {
-        byte[] up = Bytes.random(SIZE, 1);
-        byte[] down = Bytes.random(SIZE, 2);
+        bothWaysIntact(client, a, b, server, SIZE);
+    }
+
+    /**
+     * Splices {@code a} with {@code b} and sends {@code size} bytes each way at once between
+     * {@code client} (a's peer) and {@code server} (b's peer); both directions end at end of stream.
+     */
+    private void bothWaysIntact(SocketChannel client, SocketChannel a, SocketChannel b, SocketChannel server, int size)
+            throws Exception {
+        byte[] up = Bytes.random(size, 1);
+        byte[] down = Bytes.random(size, 2);
         SpliceHandle h = bi(a, b);
         Future<Void> upWriter = async(() -> {
             Bytes.writeFully(client, up);
@@ -132,8 +145,8 @@ abstract class KernelRegressTests extends ConformanceBase {
             server.shutdownOutput();
             return null;
         });
-        Future<byte[]> upReader = async(() -> Bytes.readExactly(server, SIZE));
-        Future<byte[]> downReader = async(() -> Bytes.readExactly(client, SIZE));
+        Future<byte[]> upReader = async(() -> Bytes.readExactly(server, size));
+        Future<byte[]> downReader = async(() -> Bytes.readExactly(client, size));
         assertArrayEquals(up, await(upReader), "client to server");
         assertArrayEquals(down, await(downReader), "server to client");
         await(upWriter);
@@ -141,8 +154,8 @@ abstract class KernelRegressTests extends ConformanceBase {
         SpliceResult res = result(h);
         assertEquals(SpliceEnd.EOF, res.end(Direction.FORWARD), res::toString);
         assertEquals(SpliceEnd.EOF, res.end(Direction.REVERSE), res::toString);
-        assertEquals(SIZE, res.bytes(Direction.FORWARD));
-        assertEquals(SIZE, res.bytes(Direction.REVERSE));
+        assertEquals(size, res.bytes(Direction.FORWARD));
+        assertEquals(size, res.bytes(Direction.REVERSE));
     }
 
     /** ::1, or the test is skipped on a machine without IPv6 loopback. */
