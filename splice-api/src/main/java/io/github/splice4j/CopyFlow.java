@@ -110,16 +110,17 @@ final class CopyFlow extends Flow {
         if (ended()) {
             return;
         }
-        boolean movedAny = false;
+        // No branch on whether a flush wrote anything: a drain that takes nothing now is rare
+        // enough that a warm-up may never see it, and the JIT would then compile that branch
+        // as a trap that deoptimizes the pump at a client's first full drain (docs/benchmarks.md).
+        long bytesMoved = 0;
         try {
             long budget = session.loop.eventBudget();
             while (true) {
                 if (copy.pending() > 0) {
                     long w = copy().flush();
-                    if (w > 0) {
-                        delivered(w);
-                        movedAny = true;
-                    }
+                    delivered(w);
+                    bytesMoved += w;
                     if (copy.pending() > 0) {
                         want(false, true);
                         break;
@@ -159,13 +160,13 @@ final class CopyFlow extends Flow {
                 } else {
                     taken += r;
                     budget -= r;
-                    movedAny = true;
+                    bytesMoved += r;
                 }
             }
         } catch (IOException e) {
             fail(e, true);
         }
-        if (movedAny) {
+        if (bytesMoved > 0) {
             moved();
         }
     }

@@ -211,9 +211,7 @@ abstract class Flow implements EventLoop.Timed {
 
     /** Counts {@code n} more bytes delivered. */
     final void delivered(long n) {
-        if (n > 0) {
-            delivered += n;
-        }
+        delivered += n;  // n >= 0, as CopyTransfer.flush returns it: no branch (see CopyFlow.pump)
     }
 
     /** Sets the count to what the kernel says; a change is activity. */

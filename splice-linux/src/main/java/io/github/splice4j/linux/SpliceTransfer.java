@@ -98,22 +98,24 @@ final class SpliceTransfer extends CopyTransfer {
             return copyFlush();
         }
         long n = Native.splice(p.readFd, out, p.held);
-        if (n > 0) {
-            p.held -= n;
-            if (p.held == 0) {
-                pipe = null;
-                pool.release(p);
-            }
-            return n;
-        }
         if (n == 0) {
             // the pipe holds bytes and we hold its write end: 0 means our count is wrong
             throw new IOException("splice(..) moved nothing out of a pipe holding " + p.held + " bytes");
         }
-        int errno = (int) -n;
-        if (errno == Native.EAGAIN) {
-            return 0;
+        // EAGAIN (a full drain) takes the path of a write that moved 0 bytes, without a branch of
+        // its own: a full drain is rare enough that a warm-up may never see one, and the JIT would
+        // compile such a branch as a trap that deoptimizes the pump then (docs/benchmarks.md)
+        long sign = n >> 63;                       // -1 for an error, else 0
+        if ((sign & (n + Native.EAGAIN)) == 0) {   // moved n >= 1, or EAGAIN
+            long moved = n & ~sign;
+            p.held -= moved;
+            if (p.held == 0) {
+                pipe = null;
+                pool.release(p);
+            }
+            return moved;
         }
+        int errno = (int) -n;
         if (errno == Native.EINVAL || errno == Native.ENOSYS) {
             copyOnly = true;  // the drain refuses splice: empty the pipe through a buffer
             return copyFlush();

@@ -2,6 +2,7 @@ package io.github.splice4j.proxy;
 
 import io.github.splice4j.Direction;
 import io.github.splice4j.SpliceBackend;
+import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceResult;
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,15 +10,20 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs traffic through the relay's own backend before the relay takes its first client, so that
@@ -37,6 +43,11 @@ final class Warmup {
      * that skips this spends most of its CPU for its first clients' connections in the JIT.
      */
     static final int CONNECTIONS = 10_000;
+    /** Connections at a time in the connection phase, as many as relay-bench's short-connection test. */
+    static final int PARALLEL = 8;
+    /** Every this many connections of the connection phase ends with a reset (see {@link #connections}). */
+    private static final int RESET_EVERY = 4;
+    private static final int RESET_BYTES = 64 << 10;
     private static final int TRIP_BYTES = 64;
     private static final int CHUNK = 256 << 10;
     private static final long TIMEOUT_SECONDS = 120;
@@ -59,7 +70,8 @@ final class Warmup {
     /**
      * Moves {@code bytes} each way and {@link #TRIPS} round trips of 64 bytes through one
      * bidirectional splice on {@code backend}, then {@link #CONNECTIONS} short connections through
-     * a relay, then settling rounds until the JIT is done (see {@link #settle}); checks every count.
+     * a relay ({@link #PARALLEL} at a time, some ending with a reset), then settling rounds until
+     * the JIT is done (see {@link #settle}); checks every count.
      *
      * @return a line for the relay's log
      * @throws IOException if a socket fails, or the splice delivered other than what was sent
@@ -74,7 +86,7 @@ final class Warmup {
         int settle;
         try {
             traffic(backend, bytes, TRIPS, CHUNK, io);
-            connections(backend, io);
+            connections(backend);
             settle = settle(backend, Math.min(bytes, SETTLE_BYTES), io);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -90,8 +102,9 @@ final class Warmup {
     }
 
     /**
-     * Repeats a short bulk and round-trip phase until a round adds less than
-     * {@link #SETTLED_MILLIS} of JIT compilation time (at most {@link #SETTLE_ROUNDS} rounds). While
+     * Repeats a short bulk and round-trip phase, then {@link #streams parallel streams}, until a
+     * round adds less than {@link #SETTLED_MILLIS} of JIT compilation time (at most
+     * {@link #SETTLE_ROUNDS} rounds). While
      * the first phases compile hundreds of methods, the JIT raises its thresholds for the rest, so
      * the hottest splice paths (the pump, the loop) reach their final tier only after: measured on
      * a 2-core machine, a relay without these rounds still spent 21-30% of its CPU in the C2
@@ -109,6 +122,7 @@ final class Warmup {
         while (rounds < SETTLE_ROUNDS) {
             long before = jit.getTotalCompilationTime();
             traffic(backend, bytes, SETTLE_TRIPS, SETTLE_READ, io);
+            streams(backend, bytes);
             rounds++;
             if (jit.getTotalCompilationTime() - before < SETTLED_MILLIS) {
                 break;
@@ -154,41 +168,164 @@ final class Warmup {
         }
     }
 
-    /** {@link #CONNECTIONS} connections, one 64-byte round trip each, through a relay to an echo target. */
-    private static void connections(SpliceBackend backend, ExecutorService io)
-            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+    /**
+     * {@link #CONNECTIONS} connections through a relay to an echo target, {@link #PARALLEL} at a
+     * time, one 64-byte round trip each. They end the ways real clients end them: most close; every
+     * {@link #RESET_EVERY}th sends {@link #RESET_BYTES} more than the echo reads and closes with a
+     * reset, so that the target resets too with bytes still in the relay (the way an iperf3 client
+     * ends its streams). The ends with an error, the pipes given back still holding bytes and the
+     * sessions that several clients end at once take paths the JIT otherwise compiles only when a
+     * real client first takes them, deoptimizing the splice paths in the middle of its traffic.
+     */
+    private static void connections(SpliceBackend backend) throws IOException, InterruptedException,
+            ExecutionException, TimeoutException {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        try (ServerSocketChannel echo = ServerSocketChannel.open().bind(loopback)) {
-            java.util.concurrent.atomic.AtomicInteger clean = new java.util.concurrent.atomic.AtomicInteger();
-            Future<?> echoes = io.submit(() -> {
-                ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
-                for (int i = 0; i < CONNECTIONS; i++) {
-                    try (SocketChannel s = echo.accept()) {
-                        receive(s, b);
-                        send(s, b);
-                    }
-                }
-                return null;
-            });
+        ExecutorService io = Executors.newFixedThreadPool(2 * PARALLEL, r -> {
+            Thread t = new Thread(r, "splice-proxy-warmup-connections");
+            t.setDaemon(true);
+            return t;
+        });
+        try (ServerSocketChannel echo = ServerSocketChannel.open().bind(loopback, 2 * PARALLEL)) {
+            AtomicInteger accepts = new AtomicInteger();
+            AtomicInteger connects = new AtomicInteger();
+            AtomicInteger finished = new AtomicInteger();
+            AtomicInteger spliced = new AtomicInteger();
+            List<Future<?>> work = new ArrayList<>();
             try (Relay relay = Relay.builder().listen(loopback).target(echo.getLocalAddress()).backend(backend)
                     .onFinished(f -> {
                         if (f.result().isPresent()) {
-                            clean.incrementAndGet();
+                            spliced.incrementAndGet();
                         }
+                        finished.incrementAndGet();
                     }).start()) {
-                ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
-                for (int i = 0; i < CONNECTIONS; i++) {
-                    try (SocketChannel c = SocketChannel.open(relay.localAddress())) {
-                        send(c, b);
-                        receive(c, b);
+                for (int i = 0; i < PARALLEL; i++) {
+                    work.add(io.submit(() -> echoes(echo, accepts)));
+                    work.add(io.submit(() -> clients(relay.localAddress(), connects)));
+                }
+                for (Future<?> f : work) {
+                    await(f);
+                }
+                // a reset connection may still be ending in the relay: wait for its report
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+                while (finished.get() < CONNECTIONS && System.nanoTime() - end < 0) {
+                    Thread.sleep(1);
+                }
+            }
+            if (spliced.get() != CONNECTIONS) {
+                throw new IOException("warm-up: " + spliced.get() + " of " + CONNECTIONS + " connections spliced");
+            }
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    /**
+     * {@link #PARALLEL} one-way streams at once through a relay to a sink that reads 16 KiB at a
+     * time, {@code bytes} in all: bulk traffic as several clients at once send it (the way an
+     * iperf3 client with parallel streams does), so that the loops serve several busy splices,
+     * the pipe pool grows and drains fill. Every other stream closes (its bytes are counted at the
+     * sink); the rest reset once they have written, with bytes still in the relay.
+     */
+    private static void streams(SpliceBackend backend, long bytes) throws IOException, InterruptedException,
+            ExecutionException, TimeoutException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        ExecutorService io = Executors.newFixedThreadPool(2 * PARALLEL, r -> {
+            Thread t = new Thread(r, "splice-proxy-warmup-streams");
+            t.setDaemon(true);
+            return t;
+        });
+        long each = bytes / PARALLEL;
+        try (ServerSocketChannel sink = ServerSocketChannel.open().bind(loopback, 2 * PARALLEL)) {
+            AtomicInteger finished = new AtomicInteger();
+            AtomicInteger whole = new AtomicInteger();
+            List<Future<?>> work = new ArrayList<>();
+            List<Future<Long>> sunk = new ArrayList<>();
+            try (Relay relay = Relay.builder().listen(loopback).target(sink.getLocalAddress()).backend(backend)
+                    .onFinished(f -> {
+                        f.result().filter(r -> r.end(Direction.FORWARD) == SpliceEnd.EOF
+                                && r.bytes(Direction.FORWARD) == each).ifPresent(r -> whole.incrementAndGet());
+                        finished.incrementAndGet();
+                    }).start()) {
+                for (int i = 0; i < PARALLEL; i++) {
+                    sunk.add(io.submit(() -> sinkOne(sink)));
+                    boolean reset = i % 2 == 1;
+                    work.add(io.submit(() -> {
+                        try (SocketChannel c = SocketChannel.open(relay.localAddress())) {
+                            write(c, each);
+                            if (reset) {
+                                c.setOption(StandardSocketOptions.SO_LINGER, 0);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : work) {
+                    await(f);
+                }
+                for (Future<Long> f : sunk) {
+                    if (f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS) > each) {
+                        throw new IOException("warm-up: a sink received " + f.get() + " of " + each + " bytes");
                     }
                 }
-                await(echoes);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+                while (finished.get() < PARALLEL && System.nanoTime() - end < 0) {
+                    Thread.sleep(1);
+                }
             }
-            if (clean.get() != CONNECTIONS) {
-                throw new IOException("warm-up: " + clean.get() + " of " + CONNECTIONS + " connections spliced");
+            if (whole.get() < PARALLEL / 2) {
+                throw new IOException("warm-up: " + whole.get() + " of " + PARALLEL / 2
+                        + " closed streams delivered all their bytes");
+            }
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    /** One sink connection: reads 16 KiB at a time until the stream ends or is reset; the bytes read. */
+    private static long sinkOne(ServerSocketChannel sink) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(SETTLE_READ);
+        long got = 0;
+        try (SocketChannel s = sink.accept()) {
+            for (int n; (n = s.read(chunk.clear())) >= 0; ) {
+                got += n;
+            }
+        } catch (IOException reset) {
+            // a reset stream: the relay passed its client's reset on
+        }
+        return got;
+    }
+
+    /** One echo worker: accepts until {@link #CONNECTIONS} are taken; echoes 64 bytes and closes. */
+    private static Void echoes(ServerSocketChannel echo, AtomicInteger accepts) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
+        while (accepts.getAndIncrement() < CONNECTIONS) {
+            try (SocketChannel s = echo.accept()) {
+                receive(s, b);
+                send(s, b);
             }
         }
+        return null;
+    }
+
+    /** One client: connects until {@link #CONNECTIONS} are taken; see {@link #connections}. */
+    private static Void clients(SocketAddress relay, AtomicInteger connects) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
+        ByteBuffer more = ByteBuffer.allocate(RESET_BYTES);
+        for (int i; (i = connects.getAndIncrement()) < CONNECTIONS; ) {
+            try (SocketChannel c = SocketChannel.open(relay)) {
+                send(c, b);
+                receive(c, b);
+                if (i % RESET_EVERY == RESET_EVERY - 1) {
+                    c.setOption(StandardSocketOptions.SO_LINGER, 0);
+                    try {
+                        send(c, more);
+                    } catch (IOException e) {
+                        // the echo's reset came back through the relay first: as intended
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static void send(SocketChannel c, ByteBuffer b) throws IOException {
