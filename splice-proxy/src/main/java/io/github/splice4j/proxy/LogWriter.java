@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -15,10 +16,18 @@ import java.util.function.Consumer;
  * blocked stdout must not stall them, so {@link #accept} only queues the line. Lines queued
  * together are written and flushed as one batch. If the queue is full (stdout stuck), lines are
  * dropped and their number is reported once output moves again.
+ *
+ * <p>After each batch the writer waits {@link #BATCH_NANOS} before it looks again, so a relay
+ * that finishes thousands of connections a second writes a few dozen batches, not a line per
+ * wake-up: while the writer is not waiting on the queue, queueing a line wakes no thread (a
+ * wake-up per line cost the relay about 20 us of CPU per short connection). A line that comes
+ * while the writer is idle is written at once.
  */
 final class LogWriter implements Consumer<String>, AutoCloseable {
 
     private static final int CAPACITY = 65_536;
+    /** The pause after a batch; lines queued meanwhile are written together. */
+    static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final String STOP = new String("stop");  // identity marks the end; no line equals it by ==
 
     private final PrintStream out;
@@ -79,6 +88,12 @@ final class LogWriter implements Consumer<String>, AutoCloseable {
             out.flush();
             batch.clear();
             text.setLength(0);
+            if (!stopping) {
+                LockSupport.parkNanos(this, BATCH_NANOS);
+                if (Thread.interrupted()) {
+                    return;
+                }
+            }
         }
     }
 }

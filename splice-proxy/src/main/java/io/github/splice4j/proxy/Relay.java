@@ -9,7 +9,9 @@ import io.github.splice4j.SpliceOptions;
 import io.github.splice4j.SpliceResult;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
@@ -304,7 +306,8 @@ public final class Relay implements AutoCloseable {
         this.connectTimeoutNanos = Math.min(b.connectTimeout.toNanos(), Long.MAX_VALUE / 4);
         this.onFinished = b.onFinished;
         boolean unix = b.listen instanceof UnixDomainSocketAddress;
-        ServerSocketChannel s = unix ? ServerSocketChannel.open(StandardProtocolFamily.UNIX) : ServerSocketChannel.open();
+        ProtocolFamily family = family(b.listen);
+        ServerSocketChannel s = family != null ? ServerSocketChannel.open(family) : ServerSocketChannel.open();
         Selector sel = null;
         try {
             if (!unix) {
@@ -551,7 +554,8 @@ public final class Relay implements AutoCloseable {
             }
             c.targetAddress = t;
             boolean unix = t instanceof UnixDomainSocketAddress;
-            SocketChannel up = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            ProtocolFamily family = family(t);
+            SocketChannel up = family != null ? SocketChannel.open(family) : SocketChannel.open();
             c.upstream = up;
             up.configureBlocking(false);
             if (!unix) {
@@ -564,7 +568,9 @@ public final class Relay implements AutoCloseable {
             // accepted channels are blocking: made non-blocking here, the splice has nothing to switch
             // and nothing to restore at its end (two fcntl calls fewer per connection)
             c.client.configureBlocking(false);
-            if (up.connect(t)) {
+            // a target on this host (or a fast network) has often answered before connect returns:
+            // asking at once saves registering for OP_CONNECT and the select that reports it
+            if (up.connect(t) || up.finishConnect()) {
                 c.connected = true;
                 splice(c);
                 return;
@@ -673,6 +679,21 @@ public final class Relay implements AutoCloseable {
                 lock.notifyAll();
             }
         }
+    }
+
+    /**
+     * The socket family for {@code address}: UNIX, or INET for an IPv4 address (the JDK's default
+     * dual-stack IPv6 socket costs a setsockopt per connection and carries IPv4 as mapped
+     * addresses); null (the JDK's default) for anything else.
+     */
+    private static ProtocolFamily family(SocketAddress address) {
+        if (address instanceof UnixDomainSocketAddress) {
+            return StandardProtocolFamily.UNIX;
+        }
+        if (address instanceof InetSocketAddress && ((InetSocketAddress) address).getAddress() instanceof Inet4Address) {
+            return StandardProtocolFamily.INET;
+        }
+        return null;
     }
 
     private static SocketAddress remoteAddress(SocketChannel channel) {

@@ -4,8 +4,11 @@ import io.github.splice4j.Direction;
 import io.github.splice4j.SpliceBackend;
 import io.github.splice4j.SpliceEnd;
 import io.github.splice4j.SpliceResult;
+import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -15,6 +18,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +47,13 @@ final class Warmup {
      * that skips this spends most of its CPU for its first clients' connections in the JIT.
      */
     static final int CONNECTIONS = 10_000;
+    /**
+     * Short connections in each settling round: the methods that run once per connection reach C2
+     * only after about 15,000 calls (more while the JIT is busy): after {@link #CONNECTIONS} alone,
+     * a relay's next 9,000 connections cost 400-590 us of its CPU each, against about 300 once
+     * compiled (docs/benchmarks.md).
+     */
+    static final int SETTLE_CONNECTIONS = 2_000;
     /** Connections at a time in the connection phase, as many as relay-bench's short-connection test. */
     static final int PARALLEL = 8;
     /** Every this many connections of the connection phase ends with a reset (see {@link #connections}). */
@@ -86,7 +97,7 @@ final class Warmup {
         int settle;
         try {
             traffic(backend, bytes, TRIPS, CHUNK, io);
-            connections(backend);
+            connections(backend, CONNECTIONS);
             settle = settle(backend, Math.min(bytes, SETTLE_BYTES), io);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -98,11 +109,13 @@ final class Warmup {
         }
         return String.format("splice-proxy relay warmed up (backend %s): %s each way, %d round trips, %d "
                 + "connections and %d settling rounds in %d ms", backend.name(), (bytes >> 20) + " MiB", TRIPS,
-                CONNECTIONS, settle, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                CONNECTIONS + settle * SETTLE_CONNECTIONS, settle,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
     /**
-     * Repeats a short bulk and round-trip phase, then {@link #streams parallel streams}, until a
+     * Repeats a short bulk and round-trip phase, then {@link #streams parallel streams}, then
+     * {@link #SETTLE_CONNECTIONS} short connections, until a
      * round adds less than {@link #SETTLED_MILLIS} of JIT compilation time (at most
      * {@link #SETTLE_ROUNDS} rounds). While
      * the first phases compile hundreds of methods, the JIT raises its thresholds for the rest, so
@@ -123,6 +136,7 @@ final class Warmup {
             long before = jit.getTotalCompilationTime();
             traffic(backend, bytes, SETTLE_TRIPS, SETTLE_READ, io);
             streams(backend, bytes);
+            connections(backend, SETTLE_CONNECTIONS);
             rounds++;
             if (jit.getTotalCompilationTime() - before < SETTLED_MILLIS) {
                 break;
@@ -169,15 +183,17 @@ final class Warmup {
     }
 
     /**
-     * {@link #CONNECTIONS} connections through a relay to an echo target, {@link #PARALLEL} at a
-     * time, one 64-byte round trip each. They end the ways real clients end them: most close; every
+     * {@code count} connections through a relay to an echo target, {@link #PARALLEL} at a time, one
+     * 64-byte round trip each, each logged as the relay command logs it (into a stream that
+     * discards it: formatting and queueing the line is per-connection work too). They end the
+     * ways real clients end them: most close; every
      * {@link #RESET_EVERY}th sends {@link #RESET_BYTES} more than the echo reads and closes with a
      * reset, so that the target resets too with bytes still in the relay (the way an iperf3 client
      * ends its streams). The ends with an error, the pipes given back still holding bytes and the
      * sessions that several clients end at once take paths the JIT otherwise compiles only when a
      * real client first takes them, deoptimizing the splice paths in the middle of its traffic.
      */
-    private static void connections(SpliceBackend backend) throws IOException, InterruptedException,
+    private static void connections(SpliceBackend backend, int count) throws IOException, InterruptedException,
             ExecutionException, TimeoutException {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         ExecutorService io = Executors.newFixedThreadPool(2 * PARALLEL, r -> {
@@ -191,28 +207,31 @@ final class Warmup {
             AtomicInteger finished = new AtomicInteger();
             AtomicInteger spliced = new AtomicInteger();
             List<Future<?>> work = new ArrayList<>();
-            try (Relay relay = Relay.builder().listen(loopback).target(echo.getLocalAddress()).backend(backend)
+            try (LogWriter log = new LogWriter(new PrintStream(new BufferedOutputStream(OutputStream.nullOutputStream()),
+                    false, Charset.defaultCharset()));
+                    Relay relay = Relay.builder().listen(loopback).target(echo.getLocalAddress()).backend(backend)
                     .onFinished(f -> {
                         if (f.result().isPresent()) {
                             spliced.incrementAndGet();
                         }
+                        log.accept(RelayLog.line(f));
                         finished.incrementAndGet();
                     }).start()) {
                 for (int i = 0; i < PARALLEL; i++) {
-                    work.add(io.submit(() -> echoes(echo, accepts)));
-                    work.add(io.submit(() -> clients(relay.localAddress(), connects)));
+                    work.add(io.submit(() -> echoes(echo, accepts, count)));
+                    work.add(io.submit(() -> clients(relay.localAddress(), connects, count)));
                 }
                 for (Future<?> f : work) {
                     await(f);
                 }
                 // a reset connection may still be ending in the relay: wait for its report
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-                while (finished.get() < CONNECTIONS && System.nanoTime() - end < 0) {
+                while (finished.get() < count && System.nanoTime() - end < 0) {
                     Thread.sleep(1);
                 }
             }
-            if (spliced.get() != CONNECTIONS) {
-                throw new IOException("warm-up: " + spliced.get() + " of " + CONNECTIONS + " connections spliced");
+            if (spliced.get() != count) {
+                throw new IOException("warm-up: " + spliced.get() + " of " + count + " connections spliced");
             }
         } finally {
             io.shutdownNow();
@@ -295,10 +314,10 @@ final class Warmup {
         return got;
     }
 
-    /** One echo worker: accepts until {@link #CONNECTIONS} are taken; echoes 64 bytes and closes. */
-    private static Void echoes(ServerSocketChannel echo, AtomicInteger accepts) throws IOException {
+    /** One echo worker: accepts until {@code count} are taken; echoes 64 bytes and closes. */
+    private static Void echoes(ServerSocketChannel echo, AtomicInteger accepts, int count) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
-        while (accepts.getAndIncrement() < CONNECTIONS) {
+        while (accepts.getAndIncrement() < count) {
             try (SocketChannel s = echo.accept()) {
                 receive(s, b);
                 send(s, b);
@@ -307,11 +326,11 @@ final class Warmup {
         return null;
     }
 
-    /** One client: connects until {@link #CONNECTIONS} are taken; see {@link #connections}. */
-    private static Void clients(SocketAddress relay, AtomicInteger connects) throws IOException {
+    /** One client: connects until {@code count} are taken; see {@link #connections}. */
+    private static Void clients(SocketAddress relay, AtomicInteger connects, int count) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(TRIP_BYTES);
         ByteBuffer more = ByteBuffer.allocate(RESET_BYTES);
-        for (int i; (i = connects.getAndIncrement()) < CONNECTIONS; ) {
+        for (int i; (i = connects.getAndIncrement()) < count; ) {
             try (SocketChannel c = SocketChannel.open(relay)) {
                 send(c, b);
                 receive(c, b);

@@ -1,10 +1,13 @@
 package io.github.splice4j.proxy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.splice4j.Splice;
 import io.github.splice4j.SpliceBackend;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +25,11 @@ class WarmupTest {
     @MethodSource("backends")
     void run_movesEveryByteAndHandsEverythingBack(String backend) throws Exception {
         String line = Warmup.run(Splice.using(backend), 8L << 20);
-        assertTrue(line.startsWith("splice-proxy relay warmed up (backend " + backend + "): 8 MiB each way, "
-                + Warmup.TRIPS + " round trips, " + Warmup.CONNECTIONS + " connections and "), line);
+        Matcher m = Pattern.compile("splice-proxy relay warmed up \\(backend " + backend + "\\): 8 MiB each way, "
+                + Warmup.TRIPS + " round trips, (\\d+) connections and (\\d+) settling rounds in \\d+ ms").matcher(line);
+        assertTrue(m.matches(), line);
+        assertEquals(Warmup.CONNECTIONS + Integer.parseInt(m.group(2)) * Warmup.SETTLE_CONNECTIONS,
+                Integer.parseInt(m.group(1)), line);
         long loops = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("splice4j-loop-")).count();
         assertTrue(loops <= Runtime.getRuntime().availableProcessors() || System.getProperty("splice4j.threads") != null,
