@@ -47,7 +47,7 @@ class LogWriterTest {
     }
 
     @Test
-    void close_afterALineWhileTheWriterPauses_writesIt() {
+    void close_writesEveryQueuedLine() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (LogWriter log = new LogWriter(new PrintStream(bytes, false, StandardCharsets.UTF_8))) {
             log.accept("first");
